@@ -1,0 +1,346 @@
+/*
+ * mailive.c - one round-trip probe: options -> mailbox -> plan -> message
+ * -> deliver -> wait -> verdict -> report.
+ *
+ * This file only orchestrates.  Each stage adds its part to one result
+ * record (result.h); the verdict decides the status; the report renders it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "dns.h"
+#include "imap_poll.h"
+#include "message.h"
+#include "options.h"
+#include "plan.h"
+#include "report.h"
+#include "result.h"
+#include "smtp.h"
+#include "util.h"
+#include "verdict.h"
+
+#define PASSWORD_MAX	1024
+#define EXIT_UNKNOWN	3
+
+static void
+say_usage_error(const char *why)
+{
+	fprintf(stderr, "mailive: %s\n", why);
+	fprintf(stderr, "Try 'mailive --help' for more information.\n");
+}
+
+/*
+ * The IMAP password from --imap-password-file (first line) or from the
+ * environment; never from argv, where every user of the machine can read
+ * it.  Returns 0, or -1 with why filled in.
+ */
+static int
+read_password(const struct options *o, char *pw, size_t pwsz, char *why,
+    size_t whysz)
+{
+	const char *env = getenv("MAILIVE_IMAP_PASSWORD");
+	ssize_t n;
+	int fd;
+
+	if (o->imap_password_file == NULL) {
+		if (env == NULL || env[0] == '\0') {
+			snprintf(why, whysz, "no IMAP password: give "
+			    "--imap-password-file FILE or set "
+			    "MAILIVE_IMAP_PASSWORD");
+			return -1;
+		}
+		copy_string(pw, pwsz, env);
+		return 0;
+	}
+	if ((fd = open(o->imap_password_file, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(why, whysz, "--imap-password-file %s: %s",
+		    o->imap_password_file, strerror(errno));
+		return -1;
+	}
+	n = read(fd, pw, pwsz - 1);
+	close(fd);
+	if (n < 0) {
+		snprintf(why, whysz, "--imap-password-file %s: %s",
+		    o->imap_password_file, strerror(errno));
+		return -1;
+	}
+	pw[n] = '\0';
+	pw[strcspn(pw, "\r\n")] = '\0';
+	if (pw[0] == '\0') {
+		snprintf(why, whysz, "--imap-password-file %s: the first line "
+		    "is empty", o->imap_password_file);
+		return -1;
+	}
+	return 0;
+}
+
+/* Log in to the return mailbox first: a wrong password wastes no probe. */
+static struct imap_session *
+open_mailbox(const struct options *o, const char *password,
+    const struct deadline *dl, struct result *r)
+{
+	struct imap_params p = {
+		.url = o->imap_url,
+		.user = o->imap_user,
+		.password = password,
+		.ca_file = o->ca_file,
+		.poll_interval_ms = o->poll_interval_ms,
+		.verbose = o->verbose >= 2,
+	};
+	struct imap_session *imap;
+	struct failure f;
+
+	failure_clear(&f);
+	if ((imap = imap_open(&p, dl, &f)) == NULL)
+		result_add_error(r, &f);
+	r->imap_opened = imap != NULL;
+	return imap;
+}
+
+static int
+make_plan(const struct options *o, const struct deadline *dl,
+    struct result *r)
+{
+	struct dns_resolver *res;
+	struct failure f;
+	int64_t start = mono_now_ms();
+	int rc;
+
+	failure_clear(&f);
+	if ((res = dns_resolver_new(o->dns_server, &f)) == NULL) {
+		result_add_error(r, &f);
+		return -1;
+	}
+	rc = plan_build(o, res, dl, &r->plan, &f);
+	r->dns_ms = mono_now_ms() - start;
+	dns_resolver_free(res);
+	if (rc == -1)
+		result_add_error(r, &f);
+	return rc;
+}
+
+static char *
+make_message(const struct options *o, struct result *r, size_t *len)
+{
+	struct message_params p = {
+		.from = o->from,
+		.to = o->to,
+		.return_address = o->return_address,
+		.token = r->token,
+		.sender_host = o->helo,
+		.date_wall_ms = wall_now_ms(),
+	};
+	struct failure f;
+	char *msg = message_build(&p, len);
+
+	if (msg == NULL) {
+		failure_clear(&f);
+		failure_set(&f, FAIL_LOCAL, "message", "out of memory while "
+		    "building the message");
+		result_add_error(r, &f);
+	}
+	r->message_size = msg ? *len : 0;
+	return msg;
+}
+
+/* One SMTP session with one address; its story goes into attempts[]. */
+static int
+attempt_one(const struct smtp_params *p, const char *host,
+    const struct dns_addr *addr, int port, const struct deadline *dl,
+    struct result *r)
+{
+	struct attempt *a = &r->attempts[r->nattempts++];
+	struct smtp_target t = {
+		.host = host,
+		.address = addr->text,
+		.port = port,
+		.sa = (const struct sockaddr *)&addr->sa,
+		.salen = addr->salen,
+	};
+	int rc;
+
+	copy_string(a->host, sizeof(a->host), host);
+	copy_string(a->address, sizeof(a->address), addr->text);
+	a->port = port;
+	failure_clear(&a->failure);
+	rc = smtp_deliver(p, &t, dl, &r->smtp, &a->failure);
+	a->delivered = rc == 0;
+	copy_string(a->stage, sizeof(a->stage),
+	    smtp_phase_name(r->smtp.reached));
+	a->elapsed_ms = r->smtp.total_ms;
+	r->have_session = 1;
+	r->smtp_attempt = a;
+	return rc;
+}
+
+/*
+ * Try the plan's addresses in order until one accepts the message.  Move
+ * on only after a temporary failure (connect, timeout, 4xx, TLS, a dropped
+ * session), as an MTA does; a 5xx is the answer.
+ */
+static int
+deliver(const struct options *o, const char *msg, size_t len,
+    const struct deadline *dl, struct result *r)
+{
+	struct smtp_params p = {
+		.helo = o->helo,
+		.from = o->from,
+		.to = o->to,
+		.tls_mode = o->tls_mode,
+		.tls = { .ca_file = o->ca_file, .min_version = o->tls_min },
+		.message = msg,
+		.message_len = len,
+		.verbose = o->verbose,
+	};
+	size_t i, j;
+
+	for (i = 0; i < r->plan.n; i++) {
+		const struct dns_mx *h = &r->plan.mx[i];
+
+		for (j = 0; j < h->addrs.n; j++) {
+			if (r->nattempts == RESULT_MAX_ATTEMPTS ||
+			    deadline_expired(dl))
+				goto failed;
+			if (attempt_one(&p, h->host, &h->addrs.addr[j],
+			    o->port, dl, r) == 0) {
+				r->rt.accepted_wall_ms =
+				    r->smtp.accepted_wall_ms;
+				return 0;
+			}
+			if (!failure_is_temporary(
+			    &r->attempts[r->nattempts - 1].failure))
+				goto failed;
+		}
+	}
+failed:
+	if (r->nattempts > 0)
+		result_add_error(r, &r->attempts[r->nattempts - 1].failure);
+	return -1;
+}
+
+static void
+wait_for_copy(const struct options *o, struct imap_session *imap,
+    const struct deadline *dl, struct result *r)
+{
+	struct imap_found found;
+	struct failure f;
+
+	memset(&found, 0, sizeof(found));
+	failure_clear(&f);
+	if (imap_wait_for_token(imap, r->token, dl, &found, &f) == -1) {
+		r->rt.polls = found.polls;
+		result_add_error(r, &f);
+		imap_found_free(&found);
+		return;
+	}
+	r->rt.returned = 1;
+	r->rt.polls = found.polls;
+	r->rt.uid = found.uid;
+	r->rt.returned_size = found.message_len;
+	r->rt.detected_wall_ms = found.detected_wall_ms;
+	r->rt.rtt_ms = found.detected_mono_ms - r->smtp.accepted_mono_ms;
+	if (r->rt.rtt_ms < 0)
+		r->rt.rtt_ms = 0;
+	if (!o->keep) {
+		if (imap_delete(imap, &found, dl, &f) == -1)
+			result_add_error(r, &f);
+		r->rt.deleted = found.deleted;
+	}
+	imap_found_free(&found);
+}
+
+static void
+run(const struct options *o, const char *password, struct result *r)
+{
+	struct deadline dl = deadline_in(o->timeout_ms);
+	int64_t start = mono_now_ms();
+	struct imap_session *imap = NULL;
+	struct failure f;
+	char *msg = NULL;
+	size_t len = 0;
+
+	r->opts = o;
+	r->dns_ms = -1;
+	r->started_wall_ms = wall_now_ms();
+	copy_string(r->domain, sizeof(r->domain), strrchr(o->to, '@') + 1);
+	if (message_new_token(r->token) == -1) {
+		failure_clear(&f);
+		failure_set(&f, FAIL_LOCAL, "token", "OpenSSL's random "
+		    "generator failed; no probe was sent");
+		result_add_error(r, &f);
+	} else if ((imap = open_mailbox(o, password, &dl, r)) != NULL &&
+	    make_plan(o, &dl, r) == 0 &&
+	    (msg = make_message(o, r, &len)) != NULL &&
+	    deliver(o, msg, len, &dl, r) == 0)
+		wait_for_copy(o, imap, &dl, r);
+	free(msg);
+	imap_close(imap);
+	r->elapsed_ms = mono_now_ms() - start;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options opts;
+	struct result *r;
+	char why[1024], password[PASSWORD_MAX];
+	int code;
+
+	signal(SIGPIPE, SIG_IGN);
+	switch (options_parse(argc, argv, &opts, why, sizeof(why))) {
+	case OPTIONS_HELP:
+		fputs(options_usage(), stdout);
+		return 0;
+	case OPTIONS_VERSION:
+		printf("mailive %s\n", MAILIVE_VERSION);
+		return 0;
+	case OPTIONS_ERROR:
+		say_usage_error(why);
+		return EXIT_UNKNOWN;
+	case OPTIONS_RUN:
+		break;
+	}
+	if (!plan_mode_supported(opts.mode)) {
+		snprintf(why, sizeof(why), "--mode %s is not implemented yet; "
+		    "use --mode direct --server HOST",
+		    options_mode_name(opts.mode));
+		say_usage_error(why);
+		return EXIT_UNKNOWN;
+	}
+	if (!attach_supported(opts.attach)) {
+		snprintf(why, sizeof(why), "--attach %s is not implemented "
+		    "yet; use --attach none", attach_kind_name(opts.attach));
+		say_usage_error(why);
+		return EXIT_UNKNOWN;
+	}
+	if (read_password(&opts, password, sizeof(password), why,
+	    sizeof(why)) == -1) {
+		say_usage_error(why);
+		return EXIT_UNKNOWN;
+	}
+	options_defaults(&opts);
+	if ((r = calloc(1, sizeof(*r))) == NULL ||
+	    curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		fprintf(stderr, "mailive: cannot initialise (out of memory)\n");
+		free(r);
+		return EXIT_UNKNOWN;
+	}
+	run(&opts, password, r);
+	explicit_bzero(password, sizeof(password));
+	verdict_decide(r);
+	if (opts.format == FORMAT_JSON)
+		report_json(stdout, r);
+	else
+		report_text(stdout, r);
+	code = r->exit_code;
+	free(r);
+	curl_global_cleanup();
+	return code;
+}
