@@ -17,6 +17,9 @@ struct deadline {
 /* Milliseconds of CLOCK_MONOTONIC. */
 int64_t	 mono_now_ms(void);
 
+/* Microseconds of CLOCK_MONOTONIC, for timing phases shorter than 1 ms. */
+int64_t	 mono_now_us(void);
+
 /* Milliseconds since the Unix epoch, for timestamps shown to the user. */
 int64_t	 wall_now_ms(void);
 

@@ -1192,7 +1192,7 @@ nomem:
 	failure_set(f, FAIL_LOCAL, "imap-connect",
 	    "Out of memory while preparing the IMAP session.");
 fail:
-	imap_close(s);
+	imap_close(s, dl);
 	return NULL;
 }
 
@@ -1397,12 +1397,13 @@ imap_delete(struct imap_session *s, struct imap_found *found,
 }
 
 void
-imap_close(struct imap_session *s)
+imap_close(struct imap_session *s, const struct deadline *dl)
 {
 	if (s == NULL)
 		return;
 	if (s->curl != NULL) {
 		curl_socket_t sock = CURL_SOCKET_BAD;
+		long wait_ms = (long)deadline_wait_ms(dl, IMAP_CLOSE_TIMEOUT_MS);
 
 		/*
 		 * curl_easy_cleanup() logs out of a cached connection through
@@ -1416,19 +1417,24 @@ imap_close(struct imap_session *s)
 		 */
 		s->closing = 1;
 		if (curl_easy_getinfo(s->curl, CURLINFO_ACTIVESOCKET, &sock) ==
-		    CURLE_OK &&
-		    sock != CURL_SOCKET_BAD &&
+		    CURLE_OK && sock != CURL_SOCKET_BAD && wait_ms < 50) {
+			/*
+			 * No time left for a LOGOUT: shut the socket, so the
+			 * one curl_easy_cleanup() attempts fails at once.
+			 */
+			shutdown(sock, SHUT_RDWR);
+		} else if (sock != CURL_SOCKET_BAD &&
 		    curl_easy_setopt(s->curl, CURLOPT_FORBID_REUSE, 1L) ==
 		    CURLE_OK &&
 		    curl_easy_setopt(s->curl, CURLOPT_SERVER_RESPONSE_TIMEOUT,
-		    (IMAP_CLOSE_TIMEOUT_MS + 999) / 1000) == CURLE_OK &&
+		    (wait_ms + 999) / 1000) == CURLE_OK &&
 		    curl_easy_setopt(s->curl, CURLOPT_URL, s->url) == CURLE_OK &&
 		    curl_easy_setopt(s->curl, CURLOPT_CUSTOMREQUEST, "NOOP") ==
 		    CURLE_OK &&
 		    curl_easy_setopt(s->curl, CURLOPT_TIMEOUT_MS,
-		    IMAP_CLOSE_TIMEOUT_MS) == CURLE_OK &&
+		    wait_ms) == CURLE_OK &&
 		    curl_easy_setopt(s->curl, CURLOPT_CONNECTTIMEOUT_MS,
-		    IMAP_CLOSE_TIMEOUT_MS) == CURLE_OK) {
+		    wait_ms) == CURLE_OK) {
 			s->resp.len = 0;
 			s->resp.max = IMAP_RESPONSE_MAX;
 			(void)curl_easy_perform(s->curl);

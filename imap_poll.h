@@ -60,8 +60,12 @@ int	 imap_wait_for_token(struct imap_session *, const char *token,
 int	 imap_delete(struct imap_session *, struct imap_found *,
 	    const struct deadline *, struct failure *);
 
-/* Log out and free; NULL is allowed. */
-void	 imap_close(struct imap_session *);
+/*
+ * Log out and free; NULL is allowed.  The LOGOUT waits at most a second
+ * and never past the deadline: with no time left the connection is shut
+ * down without one.
+ */
+void	 imap_close(struct imap_session *, const struct deadline *);
 
 /* Free the fetched copy. */
 void	 imap_found_free(struct imap_found *);

@@ -90,7 +90,7 @@ open_mailbox(const struct options *o, const char *password,
 		.url = o->imap_url,
 		.user = o->imap_user,
 		.password = password,
-		.ca_file = o->ca_file,
+		.ca_file = o->imap_ca_file ? o->imap_ca_file : o->ca_file,
 		.poll_interval_ms = o->poll_interval_ms,
 		.verbose = o->verbose >= 2,
 	};
@@ -108,18 +108,20 @@ static int
 make_plan(const struct options *o, const struct deadline *dl,
     struct result *r)
 {
-	struct dns_resolver *res;
+	struct dns_resolver *res = NULL;
 	struct failure f;
 	int64_t start = mono_now_ms();
 	int rc;
 
 	failure_clear(&f);
-	if ((res = dns_resolver_new(o->dns_server, &f)) == NULL) {
+	if (plan_needs_dns(o) &&
+	    (res = dns_resolver_new(o->dns_server, &f)) == NULL) {
 		result_add_error(r, &f);
 		return -1;
 	}
 	rc = plan_build(o, res, dl, &r->plan, &f);
-	r->dns_ms = mono_now_ms() - start;
+	if (res != NULL)
+		r->dns_ms = mono_now_ms() - start;
 	dns_resolver_free(res);
 	if (rc == -1)
 		result_add_error(r, &f);
@@ -134,7 +136,7 @@ make_message(const struct options *o, struct result *r, size_t *len)
 		.to = o->to,
 		.return_address = o->return_address,
 		.token = r->token,
-		.sender_host = o->helo,
+		.sender_host = o->host_buf,
 		.date_wall_ms = wall_now_ms(),
 	};
 	struct failure f;
@@ -150,40 +152,83 @@ make_message(const struct options *o, struct result *r, size_t *len)
 	return msg;
 }
 
+/* A host skipped because its addresses could not be found. */
+static void
+attempt_skipped(const struct dns_mx *h, const struct failure *why,
+    struct result *r)
+{
+	struct attempt *a = &r->attempts[r->nattempts++];
+
+	copy_string(a->host, sizeof(a->host), h->host);
+	a->port = r->opts->port;
+	copy_string(a->stage, sizeof(a->stage), "dns");
+	a->failure = *why;
+}
+
 /* One SMTP session with one address; its story goes into attempts[]. */
 static int
 attempt_one(const struct smtp_params *p, const char *host,
-    const struct dns_addr *addr, int port, const struct deadline *dl,
-    struct result *r)
+    const struct dns_addr *addr, const struct dns_addr *bind,
+    const struct deadline *dl, struct result *r)
 {
 	struct attempt *a = &r->attempts[r->nattempts++];
 	struct smtp_target t = {
 		.host = host,
 		.address = addr->text,
-		.port = port,
+		.port = r->opts->port,
 		.sa = (const struct sockaddr *)&addr->sa,
 		.salen = addr->salen,
+		.bind_sa = bind ? (const struct sockaddr *)&bind->sa : NULL,
+		.bind_salen = bind ? bind->salen : 0,
 	};
 	int rc;
 
 	copy_string(a->host, sizeof(a->host), host);
 	copy_string(a->address, sizeof(a->address), addr->text);
-	a->port = port;
+	a->port = t.port;
 	failure_clear(&a->failure);
+	r->smtp_sessions++;
 	rc = smtp_deliver(p, &t, dl, &r->smtp, &a->failure);
 	a->delivered = rc == 0;
 	copy_string(a->stage, sizeof(a->stage),
 	    smtp_phase_name(r->smtp.reached));
-	a->elapsed_ms = r->smtp.total_ms;
+	a->elapsed_ms = (r->smtp.total_us + 500) / 1000;
 	r->have_session = 1;
 	r->smtp_attempt = a;
 	return rc;
 }
 
+/* Why the loop below stopped before a delivery, if it was a limit. */
+static int
+out_of_attempts(const struct options *o, const struct deadline *dl,
+    struct result *r)
+{
+	struct failure f;
+
+	if (r->smtp_sessions < o->max_attempts &&
+	    r->nattempts < RESULT_MAX_ATTEMPTS && !deadline_expired(dl))
+		return 0;
+	if (r->nattempts > 0)	/* the last failure, then why we stopped */
+		result_add_error(r, &r->attempts[r->nattempts - 1].failure);
+	failure_clear(&f);
+	if (deadline_expired(dl))
+		failure_set(&f, FAIL_TIMEOUT, "deliver", "the deadline "
+		    "(--timeout) passed after %d attempt%s; no server accepted "
+		    "the message", r->smtp_sessions,
+		    r->smtp_sessions == 1 ? "" : "s");
+	else
+		failure_set(&f, FAIL_TEMPORARY, "deliver", "gave up after %d "
+		    "attempts (--max-attempts); no server accepted the "
+		    "message", r->smtp_sessions);
+	result_add_error(r, &f);
+	return 1;
+}
+
 /*
- * Try the plan's addresses in order until one accepts the message.  Move
- * on only after a temporary failure (connect, timeout, 4xx, TLS, a dropped
- * session), as an MTA does; a 5xx is the answer.
+ * Try the plan's hosts and addresses in order until one accepts the
+ * message.  Move on only after a temporary failure (connect, timeout, 4xx,
+ * TLS, a dropped session), as an MTA does; a 5xx is the answer.  In
+ * failover mode a host whose addresses could not be found is skipped.
  */
 static int
 deliver(const struct options *o, const char *msg, size_t len,
@@ -199,17 +244,25 @@ deliver(const struct options *o, const char *msg, size_t len,
 		.message_len = len,
 		.verbose = o->verbose,
 	};
+	struct dns_addr bind, *bindp = NULL;
 	size_t i, j;
 
-	for (i = 0; i < r->plan.n; i++) {
-		const struct dns_mx *h = &r->plan.mx[i];
+	if (o->bind != NULL && dns_parse_ip_literal(o->bind, &bind) == 0)
+		bindp = &bind;
+	for (i = 0; i < r->plan.hosts.n; i++) {
+		const struct dns_mx *h = &r->plan.hosts.mx[i];
 
+		if (h->addrs.n == 0) {
+			if (r->nattempts == RESULT_MAX_ATTEMPTS)
+				break;
+			attempt_skipped(h, &r->plan.lookup[i], r);
+			continue;
+		}
 		for (j = 0; j < h->addrs.n; j++) {
-			if (r->nattempts == RESULT_MAX_ATTEMPTS ||
-			    deadline_expired(dl))
-				goto failed;
-			if (attempt_one(&p, h->host, &h->addrs.addr[j],
-			    o->port, dl, r) == 0) {
+			if (out_of_attempts(o, dl, r))
+				return -1;
+			if (attempt_one(&p, h->host, &h->addrs.addr[j], bindp,
+			    dl, r) == 0) {
 				r->rt.accepted_wall_ms =
 				    r->smtp.accepted_wall_ms;
 				return 0;
@@ -281,7 +334,7 @@ run(const struct options *o, const char *password, struct result *r)
 	    deliver(o, msg, len, &dl, r) == 0)
 		wait_for_copy(o, imap, &dl, r);
 	free(msg);
-	imap_close(imap);
+	imap_close(imap, &dl);
 	r->elapsed_ms = mono_now_ms() - start;
 }
 
@@ -306,13 +359,6 @@ main(int argc, char **argv)
 		return EXIT_UNKNOWN;
 	case OPTIONS_RUN:
 		break;
-	}
-	if (!plan_mode_supported(opts.mode)) {
-		snprintf(why, sizeof(why), "--mode %s is not implemented yet; "
-		    "use --mode direct --server HOST",
-		    options_mode_name(opts.mode));
-		say_usage_error(why);
-		return EXIT_UNKNOWN;
 	}
 	if (!attach_supported(opts.attach)) {
 		snprintf(why, sizeof(why), "--attach %s is not implemented "

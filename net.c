@@ -262,6 +262,26 @@ conn_write(struct conn *c, const void *buf, size_t len,
 	return 0;
 }
 
+void
+conn_local_literal(const struct conn *c, char *out, size_t outsz)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char ip[INET6_ADDRSTRLEN] = "127.0.0.1";
+
+	if (getsockname(c->fd, (struct sockaddr *)&ss, &len) == 0) {
+		if (ss.ss_family == AF_INET6) {
+			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->
+			    sin6_addr, ip, sizeof(ip));
+			snprintf(out, outsz, "[IPv6:%s]", ip);
+			return;
+		}
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, ip,
+		    sizeof(ip));
+	}
+	snprintf(out, outsz, "[%s]", ip);
+}
+
 size_t
 conn_pending(const struct conn *c)
 {

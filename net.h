@@ -45,6 +45,13 @@ int	 conn_read_line(struct conn *, char *line, size_t linesz,
 int	 conn_write(struct conn *, const void *buf, size_t len,
 	    const struct deadline *, const char *stage, struct failure *);
 
+/*
+ * Our end of the connection as an SMTP address literal, "[192.0.2.7]" or
+ * "[IPv6:2001:db8::7]" (RFC 5321 4.1.3), for EHLO when this host has no
+ * fully qualified name.
+ */
+void	 conn_local_literal(const struct conn *, char *out, size_t outsz);
+
 /* Bytes received but not yet consumed by conn_read_line. */
 size_t	 conn_pending(const struct conn *);
 

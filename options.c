@@ -21,18 +21,21 @@
 #define DEFAULT_POLL_MS		 1000
 #define MAX_TIMEOUT_MS		 (24LL * 3600 * 1000)
 #define MIN_POLL_MS		 10
+#define DEFAULT_MAX_ATTEMPTS	 10
+#define MAX_ATTEMPTS		 32	/* RESULT_MAX_ATTEMPTS */
 
 /* Long-only options get values above any character. */
 enum {
-	OPT_ATTACH = 256, OPT_CA_FILE, OPT_DNS_SERVER, OPT_FORMAT, OPT_FROM,
-	OPT_HELO, OPT_IMAP, OPT_IMAP_PASSWORD_FILE, OPT_IMAP_USER, OPT_KEEP,
-	OPT_MODE, OPT_POLL_INTERVAL, OPT_PORT, OPT_RETURN_ADDRESS, OPT_SERVER,
+	OPT_ATTACH = 256, OPT_BIND, OPT_CA_FILE, OPT_DNS_SERVER, OPT_FORMAT, OPT_FROM,
+	OPT_HELO, OPT_IMAP, OPT_IMAP_CA_FILE, OPT_IMAP_PASSWORD_FILE, OPT_IMAP_USER, OPT_KEEP,
+	OPT_MAX_ATTEMPTS, OPT_MODE, OPT_STATE_DIR, OPT_POLL_INTERVAL, OPT_PORT, OPT_RETURN_ADDRESS, OPT_SERVER,
 	OPT_TIMEOUT, OPT_TLS, OPT_TLS_MIN, OPT_TO, OPT_VERSION
 };
 
 /* Sorted by name, as usage() lists them. */
 static const struct option long_options[] = {
 	{ "attach",		required_argument, NULL, OPT_ATTACH },
+	{ "bind",		required_argument, NULL, OPT_BIND },
 	{ "ca-file",		required_argument, NULL, OPT_CA_FILE },
 	{ "dns-server",		required_argument, NULL, OPT_DNS_SERVER },
 	{ "format",		required_argument, NULL, OPT_FORMAT },
@@ -40,15 +43,20 @@ static const struct option long_options[] = {
 	{ "helo",		required_argument, NULL, OPT_HELO },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ "imap",		required_argument, NULL, OPT_IMAP },
+	{ "imap-ca-file",	required_argument, NULL, OPT_IMAP_CA_FILE },
 	{ "imap-password-file",	required_argument, NULL,
 	    OPT_IMAP_PASSWORD_FILE },
 	{ "imap-user",		required_argument, NULL, OPT_IMAP_USER },
+	{ "ipv4",		no_argument,	   NULL, '4' },
+	{ "ipv6",		no_argument,	   NULL, '6' },
 	{ "keep",		no_argument,	   NULL, OPT_KEEP },
+	{ "max-attempts",	required_argument, NULL, OPT_MAX_ATTEMPTS },
 	{ "mode",		required_argument, NULL, OPT_MODE },
 	{ "poll-interval",	required_argument, NULL, OPT_POLL_INTERVAL },
 	{ "port",		required_argument, NULL, OPT_PORT },
 	{ "return-address",	required_argument, NULL, OPT_RETURN_ADDRESS },
 	{ "server",		required_argument, NULL, OPT_SERVER },
+	{ "state-dir",		required_argument, NULL, OPT_STATE_DIR },
 	{ "timeout",		required_argument, NULL, OPT_TIMEOUT },
 	{ "tls",		required_argument, NULL, OPT_TLS },
 	{ "tls-min",		required_argument, NULL, OPT_TLS_MIN },
@@ -64,8 +72,10 @@ static const char usage_text[] =
 "               [--tls-min 1.2|1.3] [--ca-file FILE] [--attach none|docx|pdf]\n"
 "               [--from ADDR] [--return-address ADDR] [--helo NAME]\n"
 "               [--imap-user NAME] [--imap-password-file FILE]\n"
+"               [--imap-ca-file FILE]\n"
 "               [--poll-interval SECONDS] [--keep] [--timeout SECONDS]\n"
-"               [--dns-server ADDR[:PORT]] [--format text|json] [-v]\n"
+"               [--dns-server ADDR[:PORT]] [-4|-6] [--bind ADDR]\n"
+"               [--max-attempts N] [--state-dir DIR] [--format text|json] [-v]\n"
 "       mailive --help | --version\n"
 "\n"
 "Sends one uniquely tagged message to --to and waits for the server's\n"
@@ -222,6 +232,8 @@ set_defaults(struct options *o)
 	o->poll_interval_ms = DEFAULT_POLL_MS;
 	o->timeout_ms = DEFAULT_TIMEOUT_MS;
 	o->format = FORMAT_TEXT;
+	o->family = AF_UNSPEC;
+	o->max_attempts = DEFAULT_MAX_ATTEMPTS;
 }
 
 /* One option's argument into the struct; -1 with why on a bad value. */
@@ -239,6 +251,17 @@ take_option(struct options *o, int c, const char *arg, char *why,
 		snprintf(why, whysz, "--attach: \"%s\" is not one of none, "
 		    "docx, pdf", arg);
 		return -1;
+	case OPT_BIND: {
+		struct dns_addr a;
+
+		if (dns_parse_ip_literal(arg, &a) == -1) {
+			snprintf(why, whysz, "--bind: \"%s\" is not an IP "
+			    "address of this host", arg);
+			return -1;
+		}
+		o->bind = arg;
+		return 0;
+	}
 	case OPT_CA_FILE:
 		o->ca_file = arg;
 		return 0;
@@ -283,6 +306,9 @@ take_option(struct options *o, int c, const char *arg, char *why,
 		}
 		o->imap_url = arg;
 		return 0;
+	case OPT_IMAP_CA_FILE:
+		o->imap_ca_file = arg;
+		return 0;
 	case OPT_IMAP_PASSWORD_FILE:
 		o->imap_password_file = arg;
 		return 0;
@@ -296,6 +322,14 @@ take_option(struct options *o, int c, const char *arg, char *why,
 		return 0;
 	case OPT_KEEP:
 		o->keep = 1;
+		return 0;
+	case OPT_MAX_ATTEMPTS:
+		if ((v = parse_uint(arg, 1, MAX_ATTEMPTS)) < 0) {
+			snprintf(why, whysz, "--max-attempts: \"%s\" is not a "
+			    "number from 1 to %d", arg, MAX_ATTEMPTS);
+			return -1;
+		}
+		o->max_attempts = (int)v;
 		return 0;
 	case OPT_MODE:
 		if (strcmp(arg, "direct") == 0)
@@ -344,6 +378,13 @@ take_option(struct options *o, int c, const char *arg, char *why,
 			o->port = port;
 		return 0;
 	}
+	case OPT_STATE_DIR:
+		if (arg[0] == '\0') {
+			snprintf(why, whysz, "--state-dir: empty path");
+			return -1;
+		}
+		o->state_dir = arg;
+		return 0;
 	case OPT_TIMEOUT:
 		v = parse_seconds_ms(arg, MAX_TIMEOUT_MS);
 		if (v <= 0) {
@@ -379,9 +420,44 @@ take_option(struct options *o, int c, const char *arg, char *why,
 	case 'v':
 		o->verbose++;
 		return 0;
+	case '4':
+	case '6':
+		if (o->family != AF_UNSPEC) {
+			snprintf(why, whysz, "-4 and -6 exclude each other");
+			return -1;
+		}
+		o->family = c == '4' ? AF_INET : AF_INET6;
+		return 0;
 	}
 	snprintf(why, whysz, "internal error: unhandled option %d", c);
 	return -1;
+}
+
+/* -4, -6, --bind and an IP literal --server must agree on the family. */
+static int
+check_family(struct options *o, char *why, size_t whysz)
+{
+	struct dns_addr a;
+
+	if (o->bind != NULL) {
+		dns_parse_ip_literal(o->bind, &a);
+		if (o->family != AF_UNSPEC && o->family != a.family) {
+			snprintf(why, whysz, "--bind %s is not an %s address",
+			    o->bind, o->family == AF_INET ? "IPv4" : "IPv6");
+			return -1;
+		}
+		o->family = a.family;	/* the source decides the family */
+	}
+	if (o->server != NULL && dns_parse_ip_literal(o->server, &a) == 0 &&
+	    o->family != AF_UNSPEC && o->family != a.family) {
+		snprintf(why, whysz, "--server %s is an %s address, but %s "
+		    "allows only %s", o->server,
+		    a.family == AF_INET ? "IPv4" : "IPv6",
+		    o->bind ? "--bind" : o->family == AF_INET ? "-4" : "-6",
+		    o->family == AF_INET ? "IPv4" : "IPv6");
+		return -1;
+	}
+	return 0;
 }
 
 /* Rules that involve more than one option. */
@@ -422,6 +498,8 @@ check_combination(struct options *o, char *why, size_t whysz)
 		    "--to domain", options_mode_name(o->mode));
 		return -1;
 	}
+	if (check_family(o, why, whysz) == -1)
+		return -1;
 	if (o->imap_url == NULL) {
 		snprintf(why, whysz, "--imap URL is required: the return "
 		    "mailbox where the copy arrives, e.g. "
@@ -443,7 +521,7 @@ options_parse(int argc, char **argv, struct options *o, char *why,
 	why[0] = '\0';
 	optind = 0;		/* glibc: restart scanning (tests parse twice) */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":hv", long_options,
+	while ((c = getopt_long(argc, argv, ":46hv", long_options,
 	    NULL)) != -1) {
 		if (c == 'h')
 			return OPTIONS_HELP;
@@ -522,10 +600,9 @@ host_fqdn(char *out, size_t outsz)
 void
 options_defaults(struct options *o)
 {
-	if (o->helo != NULL && o->from != NULL)
-		return;
 	host_fqdn(o->host_buf, sizeof(o->host_buf));
-	if (o->helo == NULL)
+	/* No FQDN: EHLO gives our address literal instead (RFC 5321 4.1.4). */
+	if (o->helo == NULL && strchr(o->host_buf, '.') != NULL)
 		o->helo = o->host_buf;
 	if (o->from == NULL) {
 		if (o->return_address != NULL)

@@ -44,6 +44,7 @@ struct options {
 	enum smtp_tls_mode	 tls_mode;
 	int			 tls_min;	/* OpenSSL version constant */
 	const char		*ca_file;
+	const char		*imap_ca_file;	/* default: ca_file */
 	enum attach_kind	 attach;
 	const char		*imap_url;
 	const char		*imap_user;
@@ -52,6 +53,10 @@ struct options {
 	int			 keep;
 	int64_t			 timeout_ms;
 	const char		*dns_server;
+	int			 family;	/* AF_UNSPEC, or -4 / -6 */
+	const char		*bind;		/* local source address */
+	int			 max_attempts;	/* SMTP sessions at most */
+	const char		*state_dir;	/* NULL: the XDG default */
 	enum output_format	 format;
 	int			 verbose;
 
@@ -64,7 +69,11 @@ struct options {
 enum options_result options_parse(int argc, char **argv, struct options *,
 	    char *why, size_t whysz);
 
-/* Fill --helo and --from defaults from this host's name. */
+/*
+ * Fill --helo and --from defaults from this host's name (host_buf).  When
+ * the host has no fully qualified name, helo stays NULL: the SMTP client
+ * then says EHLO with its address literal.
+ */
 void	 options_defaults(struct options *);
 
 /* The usage text, as the man page's SYNOPSIS. */

@@ -26,6 +26,13 @@ iso_time(int64_t wall_ms, char *out, size_t outsz)
 	snprintf(out, outsz, "%s.%03dZ", base, (int)(wall_ms % 1000));
 }
 
+/* Milliseconds with microsecond resolution: 0.412, not 0. */
+static double
+us_to_ms(int64_t us)
+{
+	return (double)us / 1000.0;
+}
+
 void
 report_queue_id(const char *reply, char *out, size_t outsz)
 {
@@ -105,6 +112,49 @@ json_target(const struct result *r)
 	cJSON_AddStringToObject(t, "tls_mode", options_tls_name(o->tls_mode));
 	cJSON_AddStringToObject(t, "attach", attach_kind_name(o->attach));
 	return t;
+}
+
+static cJSON *
+json_addresses(const struct dns_addr_list *l)
+{
+	cJSON *list = cJSON_CreateArray();
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		cJSON_AddItemToArray(list, cJSON_CreateString(l->addr[i].text));
+	return list;
+}
+
+static cJSON *
+json_dns(const struct result *r)
+{
+	const struct plan *p = &r->plan;
+	cJSON *o = cJSON_CreateObject(), *mx;
+	size_t i;
+
+	if (r->dns_ms >= 0)
+		cJSON_AddNumberToObject(o, "ms", (double)r->dns_ms);
+	else
+		cJSON_AddNullToObject(o, "ms");
+	cJSON_AddStringToObject(o, "server", r->opts->dns_server ?
+	    r->opts->dns_server : "system");
+	cJSON_AddBoolToObject(o, "mx_lookup", p->mx_looked_up);
+	if (p->mx_looked_up) {
+		cJSON_AddBoolToObject(o, "implicit_mx", p->mx_seen.implicit);
+		mx = cJSON_AddArrayToObject(o, "mx");
+		for (i = 0; i < p->mx_seen.n; i++) {
+			const struct dns_mx *m = &p->mx_seen.mx[i];
+			cJSON *e = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(e, "host", m->host);
+			cJSON_AddNumberToObject(e, "preference", m->preference);
+			cJSON_AddItemToObject(e, "addresses",
+			    json_addresses(&m->addrs));
+			cJSON_AddItemToArray(mx, e);
+		}
+	}
+	cJSON_AddStringToObject(o, "choice", p->note);
+	return o;
 }
 
 static cJSON *
@@ -216,10 +266,10 @@ json_smtp(const struct result *r)
 	cJSON_AddItemToObject(o, "capabilities", json_caps(&s->caps));
 	t = cJSON_AddObjectToObject(o, "timings_ms");
 	for (i = 0; i < SMTP_PH_COUNT; i++)
-		if (s->phase_ms[i] >= 0)
+		if (s->phase_us[i] >= 0)
 			cJSON_AddNumberToObject(t, smtp_phase_name(i),
-			    (double)s->phase_ms[i]);
-	cJSON_AddNumberToObject(t, "total", (double)s->total_ms);
+			    us_to_ms(s->phase_us[i]));
+	cJSON_AddNumberToObject(t, "total", us_to_ms(s->total_us));
 	if (s->delivered) {
 		reply_line(s->final_code, s->final_reply, line, sizeof(line));
 		cJSON_AddStringToObject(o, "reply", line);
@@ -281,6 +331,7 @@ report_json(FILE *out, const struct result *r)
 	cJSON_AddNumberToObject(root, "elapsed_ms", (double)r->elapsed_ms);
 	cJSON_AddItemToObject(root, "target", json_target(r));
 	cJSON_AddNumberToObject(root, "message_size", (double)r->message_size);
+	cJSON_AddItemToObject(root, "dns", json_dns(r));
 	cJSON_AddItemToObject(root, "attempts", json_attempts(r));
 	cJSON_AddItemToObject(root, "smtp", json_smtp(r));
 	cJSON_AddItemToObject(root, "roundtrip", json_roundtrip(r));
@@ -305,14 +356,14 @@ text_timings(FILE *out, const struct smtp_outcome *s)
 
 	fprintf(out, "  %-11s ", "smtp");
 	for (i = 0; i < SMTP_PH_COUNT; i++) {
-		if (s->phase_ms[i] < 0)
+		if (s->phase_us[i] < 0)
 			continue;
-		fprintf(out, "%s%s %lld ms", first ? "" : ", ",
-		    smtp_phase_name(i), (long long)s->phase_ms[i]);
+		fprintf(out, "%s%s %.1f ms", first ? "" : ", ",
+		    smtp_phase_name(i), us_to_ms(s->phase_us[i]));
 		first = 0;
 	}
-	fprintf(out, "%stotal %lld ms\n", first ? "" : "; ",
-	    (long long)s->total_ms);
+	fprintf(out, "%stotal %.1f ms\n", first ? "" : "; ",
+	    us_to_ms(s->total_us));
 }
 
 static void
@@ -336,6 +387,36 @@ text_tls(FILE *out, const struct smtp_outcome *s)
 }
 
 static void
+text_dns(FILE *out, const struct result *r)
+{
+	const struct plan *p = &r->plan;
+	size_t i, j;
+
+	if (p->mx_looked_up) {
+		fprintf(out, "  %-11s", p->mx_seen.implicit ? "implicit mx" :
+		    "mx");
+		for (i = 0; i < p->mx_seen.n; i++) {
+			const struct dns_mx *m = &p->mx_seen.mx[i];
+
+			fprintf(out, "%s %d %s", i ? "," : "", m->preference,
+			    m->host);
+			for (j = 0; j < m->addrs.n; j++)
+				fprintf(out, "%s%s", j ? " " : " [",
+				    m->addrs.addr[j].text);
+			if (m->addrs.n > 0)
+				fprintf(out, "]");
+		}
+		fprintf(out, "\n");
+	}
+	if (p->note[0] != '\0')
+		fprintf(out, "  %-11s %s\n", "plan", p->note);
+	if (r->dns_ms >= 0)
+		fprintf(out, "  %-11s %lld ms (%s)\n", "dns time",
+		    (long long)r->dns_ms, r->opts->dns_server ?
+		    r->opts->dns_server : "system resolver");
+}
+
+static void
 text_attempts(FILE *out, const struct result *r)
 {
 	size_t i;
@@ -344,14 +425,12 @@ text_attempts(FILE *out, const struct result *r)
 	for (i = 0; i < r->nattempts; i++) {
 		const struct attempt *a = &r->attempts[i];
 
-		fprintf(out, "  %zu. %s [%s]:%d  %-9s %-13s %6lld ms", i + 1,
+		fprintf(out, "  %zu. %s [%s]:%d  %s at %s, %lld ms", i + 1,
 		    a->host, a->address, a->port,
 		    a->delivered ? "delivered" : "failed", a->stage,
 		    (long long)a->elapsed_ms);
 		if (!a->delivered)
-			fprintf(out, "  %s", a->failure.code ?
-			    a->failure.reply : failure_class_name(
-			    a->failure.class));
+			fprintf(out, "\n     %s", a->failure.message);
 		fprintf(out, "\n");
 	}
 }
@@ -369,6 +448,7 @@ report_text(FILE *out, const struct result *r)
 	fprintf(out, "  %-11s %s (mode %s, tls %s)\n", "to", o->to,
 	    options_mode_name(o->mode), options_tls_name(o->tls_mode));
 	fprintf(out, "  %-11s %s\n", "token", r->token);
+	text_dns(out, r);
 	if (r->have_session) {
 		const struct attempt *a = r->smtp_attempt;
 

@@ -15,6 +15,7 @@
 #include "failure.h"
 #include "message.h"
 #include "options.h"
+#include "plan.h"
 #include "smtp.h"
 
 #define RESULT_MAX_ATTEMPTS	32
@@ -58,10 +59,11 @@ struct result {
 	size_t			 message_size;
 
 	int64_t			 dns_ms;	/* -1: no lookup was made */
-	struct dns_mx_set	 plan;		/* the hosts, in order of use */
+	struct plan		 plan;		/* the hosts, in order of use */
 
 	struct attempt		 attempts[RESULT_MAX_ATTEMPTS];
-	size_t			 nattempts;
+	size_t			 nattempts;	/* SMTP sessions and skipped hosts */
+	int			 smtp_sessions;	/* SMTP sessions begun */
 	int			 have_session;	/* smtp below is filled */
 	struct smtp_outcome	 smtp;		/* the delivering (or last) one */
 	struct attempt		*smtp_attempt;

@@ -36,7 +36,7 @@ struct session {
 	struct smtp_outcome		*out;
 	struct failure			*err;
 	struct conn			*conn;
-	int64_t				 phase_start_ms;
+	int64_t				 phase_start_us;
 };
 
 const char *
@@ -187,13 +187,13 @@ static void
 phase_begin(struct session *s, enum smtp_phase ph)
 {
 	s->out->reached = ph;
-	s->phase_start_ms = mono_now_ms();
+	s->phase_start_us = mono_now_us();
 }
 
 static void
 phase_end(struct session *s, enum smtp_phase ph)
 {
-	s->out->phase_ms[ph] = mono_now_ms() - s->phase_start_ms;
+	s->out->phase_us[ph] = mono_now_us() - s->phase_start_us;
 }
 
 /* Where we are, for every message: "mx1.example [192.0.2.1]:25". */
@@ -366,9 +366,14 @@ static int
 do_ehlo(struct session *s, enum smtp_phase ph)
 {
 	struct smtp_reply r;
-	char cmd[SMTP_LINE_MAX];
+	char cmd[SMTP_LINE_MAX], literal[64];
+	const char *name = s->p->helo;
 
-	snprintf(cmd, sizeof(cmd), "EHLO %s", s->p->helo);
+	if (name == NULL) {
+		conn_local_literal(s->conn, literal, sizeof(literal));
+		name = literal;
+	}
+	snprintf(cmd, sizeof(cmd), "EHLO %s", name);
 	phase_begin(s, ph);
 	if (send_command(s, ph, cmd) == -1 || read_reply(s, ph, &r) == -1)
 		return -1;
@@ -379,7 +384,7 @@ do_ehlo(struct session *s, enum smtp_phase ph)
 	}
 	if (r.code / 100 != 5 || ph == SMTP_PH_EHLO_TLS)
 		return fail_reply(s, ph, "EHLO", &r);
-	snprintf(cmd, sizeof(cmd), "HELO %s", s->p->helo);
+	snprintf(cmd, sizeof(cmd), "HELO %s", name);
 	if (send_command(s, ph, cmd) == -1 || read_reply(s, ph, &r) == -1)
 		return -1;
 	phase_end(s, ph);
@@ -506,12 +511,12 @@ smtp_deliver(const struct smtp_params *p, const struct smtp_target *t,
 {
 	struct session s = { .p = p, .t = t, .dl = dl, .out = out,
 	    .err = err };
-	int64_t start = mono_now_ms();
+	int64_t start = mono_now_us();
 	int i, rc;
 
 	memset(out, 0, sizeof(*out));
 	for (i = 0; i < SMTP_PH_COUNT; i++)
-		out->phase_ms[i] = -1;
+		out->phase_us[i] = -1;
 	failure_where(err, t->host, t->address, t->port);
 	rc = do_connect(&s);
 	if (rc == 0)
@@ -525,7 +530,7 @@ smtp_deliver(const struct smtp_params *p, const struct smtp_target *t,
 	if (rc == 0)
 		do_quit(&s);
 	conn_close(s.conn);
-	out->total_ms = mono_now_ms() - start;
+	out->total_us = mono_now_us() - start;
 	if (rc == -1)
 		failure_where(err, t->host, t->address, t->port);
 	return rc;

@@ -78,7 +78,8 @@ struct smtp_caps {
 };
 
 struct smtp_params {
-	const char		*helo;	/* our name in EHLO/HELO */
+	const char		*helo;	/* our name in EHLO/HELO; NULL: our
+					   address as a literal */
 	const char		*from;	/* envelope sender */
 	const char		*to;	/* envelope recipient */
 	enum smtp_tls_mode	 tls_mode;
@@ -102,8 +103,8 @@ struct smtp_target {
 struct smtp_outcome {
 	int		 delivered;	/* the final "." got a 2xx */
 	enum smtp_phase	 reached;	/* the last phase started */
-	int64_t		 phase_ms[SMTP_PH_COUNT]; /* -1: not reached */
-	int64_t		 total_ms;
+	int64_t		 phase_us[SMTP_PH_COUNT]; /* -1: not reached */
+	int64_t		 total_us;
 	int64_t		 accepted_mono_ms; /* when the final 2xx arrived */
 	int64_t		 accepted_wall_ms;
 	char		 greeting[SMTP_LINE_MAX];

@@ -216,9 +216,11 @@ collect_cert(SSL *ssl, const char *host, struct tls_facts *f)
 	if (ASN1_TIME_diff(&days, &secs, NULL, X509_get0_notAfter(cert)) == 1)
 		f->days_left = days - (secs < 0 ? 1 : 0);
 	if (X509_digest(cert, EVP_sha256(), md, &mdlen) == 1) {
+		/* "AB:CD:...": three characters a byte, less the first colon */
 		for (i = 0; i < mdlen && 3 * i + 3 <= sizeof(f->sha256); i++)
-			snprintf(f->sha256 + 3 * i, sizeof(f->sha256) - 3 * i,
-			    "%s%02X", i ? ":" : "", md[i]);
+			snprintf(f->sha256 + (i ? 3 * i - 1 : 0),
+			    sizeof(f->sha256) - (i ? 3 * i - 1 : 0), "%s%02X",
+			    i ? ":" : "", md[i]);
 	}
 	if (is_ip_literal(host))
 		f->hostname_match = X509_check_ip_asc(cert, host, 0) == 1;

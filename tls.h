@@ -24,7 +24,7 @@
 #include "failure.h"
 
 #define TLS_TEXT_MAX	512
-#define TLS_SAN_MAX	16
+#define TLS_SAN_MAX	100	/* certificates of shared hosts list many */
 
 struct tls_params {
 	const char	*ca_file;	/* trust anchors; NULL: the system's */

@@ -190,7 +190,8 @@ TEST(default_from_is_the_return_address)
 	CHECK(parse(argv, ARGC(argv), &o, why, sizeof(why)) == OPTIONS_RUN);
 	options_defaults(&o);
 	CHECK_STR(o.from, "ret@c.example");
-	CHECK(o.helo != NULL && o.helo[0] != '\0');
+	CHECK(o.host_buf[0] != '\0');
+	CHECK(o.helo == NULL || strchr(o.helo, '.') != NULL);
 }
 
 int
