@@ -165,6 +165,22 @@ attempt_skipped(const struct dns_mx *h, const struct failure *why,
 	a->failure = *why;
 }
 
+/*
+ * The time one attempt may take.  While other servers remain to be tried,
+ * an attempt gets half of what is left, so that a server that accepts the
+ * connection and then says nothing cannot use up the run: the next MX is
+ * still tried, as an MTA would, and the copy still has time to come back.
+ */
+static struct deadline
+attempt_deadline(const struct deadline *dl, int others_remain)
+{
+	struct deadline d = *dl;
+
+	if (others_remain)
+		d.end_ms = mono_now_ms() + deadline_left_ms(dl) / 2;
+	return d;
+}
+
 /* One SMTP session with one address; its story goes into attempts[]. */
 static int
 attempt_one(const struct smtp_params *p, const char *host,
@@ -224,6 +240,18 @@ out_of_attempts(const struct options *o, const struct deadline *dl,
 	return 1;
 }
 
+/* Is there an address to try after address j of host i? */
+static int
+more_targets(const struct plan *plan, size_t i, size_t j)
+{
+	if (j + 1 < plan->hosts.mx[i].addrs.n)
+		return 1;
+	for (i++; i < plan->hosts.n; i++)
+		if (plan->hosts.mx[i].addrs.n > 0)
+			return 1;
+	return 0;
+}
+
 /*
  * Try the plan's hosts and addresses in order until one accepts the
  * message.  Move on only after a temporary failure (connect, timeout, 4xx,
@@ -261,8 +289,12 @@ deliver(const struct options *o, const char *msg, size_t len,
 		for (j = 0; j < h->addrs.n; j++) {
 			if (out_of_attempts(o, dl, r))
 				return -1;
+			struct deadline adl = attempt_deadline(dl,
+			    more_targets(&r->plan, i, j) &&
+			    r->smtp_sessions + 1 < o->max_attempts);
+
 			if (attempt_one(&p, h->host, &h->addrs.addr[j], bindp,
-			    dl, r) == 0) {
+			    &adl, r) == 0) {
 				r->rt.accepted_wall_ms =
 				    r->smtp.accepted_wall_ms;
 				return 0;

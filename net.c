@@ -69,8 +69,7 @@ wait_ready(int fd, short events, const struct deadline *dl, const char *stage,
 
 		if (wait_ms == 0) {
 			failure_set(err, FAIL_TIMEOUT, stage,
-			    "timed out waiting for the server (the run's "
-			    "--timeout was reached)");
+			    "timed out waiting for the server");
 			return -1;
 		}
 		n = poll(&pfd, 1, wait_ms);

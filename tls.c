@@ -91,8 +91,7 @@ wait_for(struct tls_session *t, int sslerr, const struct deadline *dl,
 		wait_ms = deadline_wait_ms(dl, 0);
 		if (wait_ms == 0) {
 			failure_set(err, FAIL_TIMEOUT, "tls",
-			    "timed out in TLS (the run's --timeout was "
-			    "reached)");
+			    "timed out waiting for the server in TLS");
 			return -1;
 		}
 		n = poll(&pfd, 1, wait_ms);
