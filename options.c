@@ -26,10 +26,10 @@
 
 /* Long-only options get values above any character. */
 enum {
-	OPT_ATTACH = 256, OPT_BIND, OPT_CA_FILE, OPT_DNS_SERVER, OPT_FORMAT, OPT_FROM,
+	OPT_ATTACH = 256, OPT_BIND, OPT_CA_FILE, OPT_CERT_CRIT, OPT_CERT_WARN, OPT_DNS_SERVER, OPT_FORMAT, OPT_FROM,
 	OPT_HELO, OPT_IMAP, OPT_IMAP_CA_FILE, OPT_IMAP_PASSWORD_FILE, OPT_IMAP_USER, OPT_KEEP,
 	OPT_MAX_ATTEMPTS, OPT_MODE, OPT_STATE_DIR, OPT_POLL_INTERVAL, OPT_PORT, OPT_RETURN_ADDRESS, OPT_SERVER,
-	OPT_TIMEOUT, OPT_TLS, OPT_TLS_MIN, OPT_TO, OPT_VERSION
+	OPT_TIMEOUT, OPT_TLS, OPT_TLS_MIN, OPT_TLS_VERIFY, OPT_TO, OPT_VERSION
 };
 
 /* Sorted by name, as usage() lists them. */
@@ -37,6 +37,8 @@ static const struct option long_options[] = {
 	{ "attach",		required_argument, NULL, OPT_ATTACH },
 	{ "bind",		required_argument, NULL, OPT_BIND },
 	{ "ca-file",		required_argument, NULL, OPT_CA_FILE },
+	{ "cert-crit",		required_argument, NULL, OPT_CERT_CRIT },
+	{ "cert-warn",		required_argument, NULL, OPT_CERT_WARN },
 	{ "dns-server",		required_argument, NULL, OPT_DNS_SERVER },
 	{ "format",		required_argument, NULL, OPT_FORMAT },
 	{ "from",		required_argument, NULL, OPT_FROM },
@@ -60,6 +62,7 @@ static const struct option long_options[] = {
 	{ "timeout",		required_argument, NULL, OPT_TIMEOUT },
 	{ "tls",		required_argument, NULL, OPT_TLS },
 	{ "tls-min",		required_argument, NULL, OPT_TLS_MIN },
+	{ "tls-verify",		no_argument,	   NULL, OPT_TLS_VERIFY },
 	{ "to",			required_argument, NULL, OPT_TO },
 	{ "verbose",		no_argument,	   NULL, 'v' },
 	{ "version",		no_argument,	   NULL, OPT_VERSION },
@@ -69,7 +72,8 @@ static const struct option long_options[] = {
 static const char usage_text[] =
 "usage: mailive --to ADDR --imap URL [--mode direct|mx|failover]\n"
 "               [--server HOST[:PORT]] [--port N] [--tls on|auto|off]\n"
-"               [--tls-min 1.2|1.3] [--ca-file FILE] [--attach none|docx|pdf]\n"
+"               [--tls-min 1.0|1.1|1.2|1.3] [--tls-verify] [--ca-file FILE]\n"
+"               [--cert-warn DAYS] [--cert-crit DAYS] [--attach none|docx|pdf]\n"
 "               [--from ADDR] [--return-address ADDR] [--helo NAME]\n"
 "               [--imap-user NAME] [--imap-password-file FILE]\n"
 "               [--imap-ca-file FILE]\n"
@@ -228,6 +232,8 @@ set_defaults(struct options *o)
 	o->port = 0;
 	o->tls_mode = SMTP_TLS_AUTO;
 	o->tls_min = 0;
+	o->cert_warn_days = -1;
+	o->cert_crit_days = -1;
 	o->attach = ATTACH_NONE;
 	o->poll_interval_ms = DEFAULT_POLL_MS;
 	o->timeout_ms = DEFAULT_TIMEOUT_MS;
@@ -262,6 +268,17 @@ take_option(struct options *o, int c, const char *arg, char *why,
 		o->bind = arg;
 		return 0;
 	}
+	case OPT_CERT_CRIT:
+	case OPT_CERT_WARN:
+		if ((v = parse_uint(arg, 0, 3650)) < 0) {
+			snprintf(why, whysz, "--cert-%s: \"%s\" is not a number "
+			    "of days from 0 to 3650",
+			    c == OPT_CERT_WARN ? "warn" : "crit", arg);
+			return -1;
+		}
+		*(c == OPT_CERT_WARN ? &o->cert_warn_days :
+		    &o->cert_crit_days) = (int)v;
+		return 0;
 	case OPT_CA_FILE:
 		o->ca_file = arg;
 		return 0;
@@ -413,6 +430,9 @@ take_option(struct options *o, int c, const char *arg, char *why,
 			    "1.0, 1.1, 1.2, 1.3", arg);
 			return -1;
 		}
+		return 0;
+	case OPT_TLS_VERIFY:
+		o->tls_verify = 1;
 		return 0;
 	case OPT_TO:
 		o->to = arg;

@@ -43,6 +43,9 @@ struct options {
 	const char		*helo;		/* NULL until options_defaults */
 	enum smtp_tls_mode	 tls_mode;
 	int			 tls_min;	/* OpenSSL version constant */
+	int			 tls_verify;	/* a failed verification fails */
+	int			 cert_warn_days; /* -1: no threshold */
+	int			 cert_crit_days;
 	const char		*ca_file;
 	const char		*imap_ca_file;	/* default: ca_file */
 	enum attach_kind	 attach;

@@ -338,6 +338,9 @@ report_json(FILE *out, const struct result *r)
 	errors = cJSON_AddArrayToObject(root, "errors");
 	for (i = 0; i < r->nerrors; i++)
 		cJSON_AddItemToArray(errors, json_failure(&r->errors[i]));
+	errors = cJSON_AddArrayToObject(root, "warnings");
+	for (i = 0; i < r->nwarnings; i++)
+		cJSON_AddItemToArray(errors, json_failure(&r->warnings[i]));
 	text = cJSON_Print(root);
 	cJSON_Delete(root);
 	if (text == NULL)
@@ -380,9 +383,21 @@ text_tls(FILE *out, const struct smtp_outcome *s)
 	    f->cipher, f->cipher_bits);
 	if (f->have_cert) {
 		fprintf(out, "  %-11s %s\n", "certificate", f->subject);
-		fprintf(out, "  %-11s issuer %s; valid until %s (%d days); "
-		    "verified: %s\n", "", f->issuer, f->not_after,
-		    f->days_left, f->verified ? "yes" : f->verify_result);
+		fprintf(out, "  %-11s issuer %s\n", "", f->issuer);
+		fprintf(out, "  %-11s valid %s to %s (%d days left)\n", "",
+		    f->not_before, f->not_after, f->days_left);
+		if (f->nsans > 0) {
+			int i;
+
+			fprintf(out, "  %-11s", "");
+			for (i = 0; i < f->nsans; i++)
+				fprintf(out, "%s%s", i ? ", " : " ", f->sans[i]);
+			fprintf(out, "\n");
+		}
+		fprintf(out, "  %-11s sha256 %s\n", "", f->sha256);
+		fprintf(out, "  %-11s verified: %s%s\n", "",
+		    f->verified ? "yes" : "no, ",
+		    f->verified ? "" : f->verify_result);
 	}
 }
 
@@ -480,5 +495,11 @@ report_text(FILE *out, const struct result *r)
 		for (i = 0; i < r->nerrors; i++)
 			fprintf(out, "  - [%s] %s\n", r->errors[i].stage,
 			    r->errors[i].message);
+	}
+	if (r->nwarnings > 0) {
+		fprintf(out, "warnings:\n");
+		for (i = 0; i < r->nwarnings; i++)
+			fprintf(out, "  - [%s] %s\n", r->warnings[i].stage,
+			    r->warnings[i].message);
 	}
 }

@@ -73,6 +73,8 @@ struct result {
 
 	struct failure		 errors[RESULT_MAX_ERRORS];
 	size_t			 nerrors;
+	struct failure		 warnings[RESULT_MAX_ERRORS]; /* thresholds */
+	size_t			 nwarnings;
 
 	enum status		 status;
 	int			 exit_code;

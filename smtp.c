@@ -430,6 +430,12 @@ do_starttls(struct session *s)
 	phase_end(s, SMTP_PH_TLS_HANDSHAKE);
 	s->out->tls_used = 1;
 	trace(s, "===", "TLS established");
+	if (s->p->tls_verify && !s->out->tls.verified) {
+		failure_set(s->err, FAIL_TLS, "", "the certificate did not "
+		    "verify (%s) and --tls-verify requires it",
+		    s->out->tls.verify_result);
+		return fail_context(s, SMTP_PH_TLS_HANDSHAKE);
+	}
 	/* RFC 3207 4.2: forget what we knew and ask again. */
 	return do_ehlo(s, SMTP_PH_EHLO_TLS);
 }

@@ -83,6 +83,7 @@ struct smtp_params {
 	const char		*from;	/* envelope sender */
 	const char		*to;	/* envelope recipient */
 	enum smtp_tls_mode	 tls_mode;
+	int			 tls_verify;	/* unverified certificate fails */
 	struct tls_params	 tls;
 	const char		*message; /* CRLF lines, not dot-stuffed */
 	size_t			 message_len;

@@ -1,7 +1,10 @@
 /* verdict.c - the status of a run, decided in one place. */
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "util.h"
 #include "verdict.h"
 
 const char *
@@ -39,6 +42,65 @@ status_of_failure(const struct result *r, const struct failure *f)
 	return STATUS_CRITICAL;
 }
 
+/* Severity for combining states: CRITICAL > UNKNOWN > WARNING > OK. */
+static int
+severity(enum status s)
+{
+	static const int rank[] = { 0, 1, 3, 2 };
+
+	return (unsigned)s < 4 ? rank[s] : 2;
+}
+
+static void
+raise_to(struct result *r, enum status s, const char *stage,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Record a threshold finding and raise the status to at least s. */
+static void
+raise_to(struct result *r, enum status s, const char *stage,
+    const char *fmt, ...)
+{
+	struct failure *w;
+	va_list ap;
+
+	if (r->nwarnings == RESULT_MAX_ERRORS)
+		return;
+	w = &r->warnings[r->nwarnings++];
+	failure_clear(w);
+	copy_string(w->stage, sizeof(w->stage), stage);
+	va_start(ap, fmt);
+	vsnprintf(w->message, sizeof(w->message), fmt, ap);
+	va_end(ap);
+	if (severity(s) > severity(r->status)) {
+		r->status = s;
+		snprintf(r->summary, sizeof(r->summary), "%s", w->message);
+	}
+}
+
+/* --cert-warn / --cert-crit against the certificate that was seen. */
+static void
+check_certificate(struct result *r)
+{
+	const struct options *o = r->opts;
+	const struct tls_facts *t = &r->smtp.tls;
+	const char *host = r->smtp_attempt ? r->smtp_attempt->host : "?";
+
+	if (!r->have_session || !r->smtp.tls_used || !t->have_cert)
+		return;
+	if (o->cert_crit_days >= 0 && t->days_left <= o->cert_crit_days)
+		raise_to(r, STATUS_CRITICAL, "tls-certificate", "the "
+		    "certificate of %s %s %d day%s (--cert-crit %d)", host,
+		    t->days_left < 0 ? "expired" : "expires in",
+		    abs(t->days_left), abs(t->days_left) == 1 ? "" : "s",
+		    o->cert_crit_days);
+	else if (o->cert_warn_days >= 0 && t->days_left <= o->cert_warn_days)
+		raise_to(r, STATUS_WARNING, "tls-certificate", "the "
+		    "certificate of %s %s %d day%s (--cert-warn %d)", host,
+		    t->days_left < 0 ? "expired" : "expires in",
+		    abs(t->days_left), abs(t->days_left) == 1 ? "" : "s",
+		    o->cert_warn_days);
+}
+
 void
 verdict_decide(struct result *r)
 {
@@ -57,5 +119,6 @@ verdict_decide(struct result *r)
 		snprintf(r->summary, sizeof(r->summary), "the run ended "
 		    "without a result");
 	}
+	check_certificate(r);
 	r->exit_code = (int)r->status;
 }

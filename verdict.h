@@ -8,7 +8,8 @@
  *   UNKNOWN   the probe could not judge: bad usage, a local error, or the
  *             return mailbox could not be read (nothing says the server
  *             under test is at fault).
- * WARNING is reserved for thresholds (round-trip time, certificate expiry).
+ * Thresholds raise the status further: a certificate that expires within
+ * --cert-warn / --cert-crit days makes a run WARNING / CRITICAL.
  */
 #ifndef MAILIVE_VERDICT_H
 #define MAILIVE_VERDICT_H
