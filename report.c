@@ -26,6 +26,20 @@ iso_time(int64_t wall_ms, char *out, size_t outsz)
 	snprintf(out, outsz, "%s.%03dZ", base, (int)(wall_ms % 1000));
 }
 
+/* SANs listed in the text report; JSON has them all. */
+#define TEXT_SANS	8
+
+/* "mx1.example [192.0.2.1]:25", or "192.0.2.1:25" when there is no name. */
+static void
+text_where(FILE *out, const char *host, const char *address, int port)
+{
+	if (strcmp(host, address) == 0)
+		fprintf(out, strchr(address, ':') ? "[%s]:%d" : "%s:%d",
+		    address, port);
+	else
+		fprintf(out, "%s [%s]:%d", host, address, port);
+}
+
 /* Milliseconds with microsecond resolution: 0.412, not 0. */
 static double
 us_to_ms(int64_t us)
@@ -384,14 +398,22 @@ text_tls(FILE *out, const struct smtp_outcome *s)
 	if (f->have_cert) {
 		fprintf(out, "  %-11s %s\n", "certificate", f->subject);
 		fprintf(out, "  %-11s issuer %s\n", "", f->issuer);
-		fprintf(out, "  %-11s valid %s to %s (%d days left)\n", "",
-		    f->not_before, f->not_after, f->days_left);
+		if (f->days_left < 0)
+			fprintf(out, "  %-11s valid %s to %s (EXPIRED %d days "
+			    "ago)\n", "", f->not_before, f->not_after,
+			    -f->days_left);
+		else
+			fprintf(out, "  %-11s valid %s to %s (%d days left)\n",
+			    "", f->not_before, f->not_after, f->days_left);
 		if (f->nsans > 0) {
-			int i;
+			int i, shown = f->nsans < TEXT_SANS ? f->nsans :
+			    TEXT_SANS;
 
 			fprintf(out, "  %-11s", "");
-			for (i = 0; i < f->nsans; i++)
+			for (i = 0; i < shown; i++)
 				fprintf(out, "%s%s", i ? ", " : " ", f->sans[i]);
+			if (f->nsans > shown)
+				fprintf(out, " (+%d more)", f->nsans - shown);
 			fprintf(out, "\n");
 		}
 		fprintf(out, "  %-11s sha256 %s\n", "", f->sha256);
@@ -440,10 +462,15 @@ text_attempts(FILE *out, const struct result *r)
 	for (i = 0; i < r->nattempts; i++) {
 		const struct attempt *a = &r->attempts[i];
 
-		fprintf(out, "  %zu. %s [%s]:%d  %s at %s, %lld ms", i + 1,
-		    a->host, a->address, a->port,
-		    a->delivered ? "delivered" : "failed", a->stage,
-		    (long long)a->elapsed_ms);
+		fprintf(out, "  %zu. ", i + 1);
+		text_where(out, a->host, a->address[0] ? a->address : "-",
+		    a->port);
+		if (a->delivered)
+			fprintf(out, "  delivered, %lld ms",
+			    (long long)a->elapsed_ms);
+		else
+			fprintf(out, "  failed at %s, %lld ms", a->stage,
+			    (long long)a->elapsed_ms);
 		if (!a->delivered)
 			fprintf(out, "\n     %s", a->failure.message);
 		fprintf(out, "\n");
@@ -467,8 +494,9 @@ report_text(FILE *out, const struct result *r)
 	if (r->have_session) {
 		const struct attempt *a = r->smtp_attempt;
 
-		fprintf(out, "  %-11s %s [%s]:%d\n", "server", a->host,
-		    a->address, a->port);
+		fprintf(out, "  %-11s ", "server");
+		text_where(out, a->host, a->address, a->port);
+		fprintf(out, "\n");
 		if (s->greeting[0] != '\0')
 			fprintf(out, "  %-11s %s\n", "greeting", s->greeting);
 		text_tls(out, s);

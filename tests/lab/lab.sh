@@ -40,6 +40,10 @@ DNS_ADDR=127.0.0.20
 DNS_PORT=5300
 SMTP_TLS=127.0.0.21
 SMTP_PLAIN=127.0.0.22
+# Postfix listeners presenting a bad certificate, for the TLS tests.
+SMTP_SELFSIGNED=127.0.0.23
+SMTP_EXPIRED=127.0.0.24
+SMTP_WRONGHOST=127.0.0.25
 IMAP_ADDR=127.0.0.30
 UP_TIMEOUT=10		# seconds for every listener to come up
 STOP_TIMEOUT=5		# seconds before SIGKILL when stopping
@@ -229,6 +233,9 @@ listeners() {
 	echo "tcp $DNS_ADDR $DNS_PORT dnsmasq"
 	echo "tcp $SMTP_TLS 25 postfix"
 	echo "tcp $SMTP_PLAIN 25 postfix"
+	echo "tcp $SMTP_SELFSIGNED 25 postfix"
+	echo "tcp $SMTP_EXPIRED 25 postfix"
+	echo "tcp $SMTP_WRONGHOST 25 postfix"
 	[ -n "$SMTP_V6" ] && echo "tcp $SMTP_V6 25 postfix"
 	echo "tcp $IMAP_ADDR 143 dovecot"
 	echo "tcp $IMAP_ADDR 993 dovecot"
@@ -404,6 +411,54 @@ make_certs() {
 		openssl genpkey -genparam -algorithm DH -pkeyopt group:ffdhe2048 -out "$t/dh.pem"
 	) >"$DIR/log/openssl.log" 2>&1 || { cat "$DIR/log/openssl.log" >&2; return 1; }
 	chmod 644 "$t/ca.pem" "$t/server.pem" "$t/dh.pem"
+	make_bad_certs >>"$DIR/log/openssl.log" 2>&1 ||
+		{ cat "$DIR/log/openssl.log" >&2; return 1; }
+}
+
+# ca_sign NAME CN SAN [START END] - a leaf signed by the lab CA.  "openssl
+# ca" because, unlike "x509 -req" in OpenSSL 3.0, it takes past dates.
+ca_sign() {
+	local t=$DIR/tls name=$1 cn=$2 san=$3 db
+	db=$t/ca.db
+	rm -rf "$db" && mkdir "$db" && : >"$db/index" && echo 01 >"$db/serial" &&
+	cat >"$db/ca.cnf" <<-EOF || return 1
+		[ca]
+		default_ca = lab
+		[lab]
+		database = $db/index
+		serial = $db/serial
+		new_certs_dir = $db
+		certificate = $t/ca.pem
+		private_key = $t/ca.key
+		default_md = sha256
+		default_days = 365
+		policy = anything
+		copy_extensions = copy
+		unique_subject = no
+		[anything]
+		commonName = supplied
+	EOF
+	(umask 077 && openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+		-nodes -subj "/CN=$cn" -addext "subjectAltName=$san" \
+		-keyout "$t/$name.key" -out "$db/req.pem") &&
+	openssl ca -batch -config "$db/ca.cnf" -in "$db/req.pem" \
+		-out "$t/$name.pem" -notext ${4:+-startdate "$4" -enddate "$5"} &&
+	rm -rf "$db" && chmod 644 "$t/$name.pem"
+}
+
+# The certificates an administrator must be warned about: self-signed,
+# expired (2020), and valid but for another host name.
+make_bad_certs() {
+	local t=$DIR/tls
+	(umask 077 && openssl req -x509 -new -newkey ec \
+		-pkeyopt ec_paramgen_curve:P-256 -nodes -days 365 \
+		-subj "/CN=selfsigned.nocert.test" \
+		-addext "subjectAltName=DNS:selfsigned.nocert.test,IP:$SMTP_SELFSIGNED" \
+		-keyout "$t/selfsigned.key" -out "$t/selfsigned.pem") &&
+	chmod 644 "$t/selfsigned.pem" &&
+	ca_sign expired expired.nocert.test "IP:$SMTP_EXPIRED" \
+		20200101000000Z 20200201000000Z &&
+	ca_sign wronghost other.nocert.test "DNS:other.nocert.test"
 }
 
 # fill TEMPLATE OUTPUT - replace the @NAME@ placeholders.
@@ -484,6 +539,9 @@ write_env() {
 		LAB_DNS=$DNS_ADDR:$DNS_PORT
 		LAB_SMTP_TLS=$SMTP_TLS
 		LAB_SMTP_PLAIN=$SMTP_PLAIN
+		LAB_SMTP_SELFSIGNED=$SMTP_SELFSIGNED
+		LAB_SMTP_EXPIRED=$SMTP_EXPIRED
+		LAB_SMTP_WRONGHOST=$SMTP_WRONGHOST
 		LAB_SMTP_V6=$SMTP_V6
 		LAB_TO=probe@sut.test
 		LAB_RETURN=return@return.test
