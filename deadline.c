@@ -5,33 +5,30 @@
 #include "deadline.h"
 
 static int64_t
-clock_ms(clockid_t id)
+clock_us(clockid_t id)
 {
 	struct timespec ts;
 
 	clock_gettime(id, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 int64_t
 mono_now_ms(void)
 {
-	return clock_ms(CLOCK_MONOTONIC);
+	return clock_us(CLOCK_MONOTONIC) / 1000;
 }
 
 int64_t
 mono_now_us(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	return clock_us(CLOCK_MONOTONIC);
 }
 
 int64_t
 wall_now_ms(void)
 {
-	return clock_ms(CLOCK_REALTIME);
+	return clock_us(CLOCK_REALTIME) / 1000;
 }
 
 struct deadline

@@ -93,16 +93,39 @@ options_usage(void)
 	return usage_text;
 }
 
+/* The values of keyword options, in the order of their enums. */
+static const char *const mode_names[] = { "direct", "mx", "failover", NULL };
+static const char *const tls_names[] = { "off", "auto", "on", NULL };
+static const char *const format_names[] = { "text", "json", NULL };
+
 const char *
 options_mode_name(enum delivery_mode m)
 {
-	return m == MODE_DIRECT ? "direct" : m == MODE_MX ? "mx" : "failover";
+	return mode_names[m];
 }
 
 const char *
 options_tls_name(enum smtp_tls_mode t)
 {
-	return t == SMTP_TLS_ON ? "on" : t == SMTP_TLS_AUTO ? "auto" : "off";
+	return tls_names[t];
+}
+
+/* arg as an index into names; -1 with a reason naming the choices. */
+static int
+parse_choice(const char *option, const char *arg, const char *const names[],
+    char *why, size_t whysz)
+{
+	size_t i, used;
+
+	for (i = 0; names[i] != NULL; i++)
+		if (strcmp(arg, names[i]) == 0)
+			return (int)i;
+	used = (size_t)snprintf(why, whysz, "%s: \"%s\" is not one of",
+	    option, arg);
+	for (i = 0; names[i] != NULL && used < whysz; i++)
+		used += (size_t)snprintf(why + used, whysz - used, "%s %s",
+		    i ? "," : "", names[i]);
+	return -1;
 }
 
 int
@@ -295,15 +318,10 @@ take_option(struct options *o, int c, const char *arg, char *why,
 		return 0;
 	}
 	case OPT_FORMAT:
-		if (strcmp(arg, "text") == 0)
-			o->format = FORMAT_TEXT;
-		else if (strcmp(arg, "json") == 0)
-			o->format = FORMAT_JSON;
-		else {
-			snprintf(why, whysz, "--format: \"%s\" is not one of "
-			    "text, json", arg);
+		if ((v = parse_choice("--format", arg, format_names, why,
+		    whysz)) < 0)
 			return -1;
-		}
+		o->format = (enum output_format)v;
 		return 0;
 	case OPT_FROM:
 		o->from = arg;
@@ -349,17 +367,10 @@ take_option(struct options *o, int c, const char *arg, char *why,
 		o->max_attempts = (int)v;
 		return 0;
 	case OPT_MODE:
-		if (strcmp(arg, "direct") == 0)
-			o->mode = MODE_DIRECT;
-		else if (strcmp(arg, "mx") == 0)
-			o->mode = MODE_MX;
-		else if (strcmp(arg, "failover") == 0)
-			o->mode = MODE_FAILOVER;
-		else {
-			snprintf(why, whysz, "--mode: \"%s\" is not one of "
-			    "direct, mx, failover", arg);
+		if ((v = parse_choice("--mode", arg, mode_names, why,
+		    whysz)) < 0)
 			return -1;
-		}
+		o->mode = (enum delivery_mode)v;
 		return 0;
 	case OPT_POLL_INTERVAL:
 		v = parse_seconds_ms(arg, 3600 * 1000);
@@ -412,17 +423,9 @@ take_option(struct options *o, int c, const char *arg, char *why,
 		o->timeout_ms = v;
 		return 0;
 	case OPT_TLS:
-		if (strcmp(arg, "on") == 0)
-			o->tls_mode = SMTP_TLS_ON;
-		else if (strcmp(arg, "auto") == 0)
-			o->tls_mode = SMTP_TLS_AUTO;
-		else if (strcmp(arg, "off") == 0)
-			o->tls_mode = SMTP_TLS_OFF;
-		else {
-			snprintf(why, whysz, "--tls: \"%s\" is not one of on, "
-			    "auto, off", arg);
+		if ((v = parse_choice("--tls", arg, tls_names, why, whysz)) < 0)
 			return -1;
-		}
+		o->tls_mode = (enum smtp_tls_mode)v;
 		return 0;
 	case OPT_TLS_MIN:
 		if ((o->tls_min = tls_parse_version(arg)) < 0) {
