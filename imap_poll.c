@@ -923,12 +923,12 @@ imap_fail(struct imap_session *s, CURLcode rc, const char *stage,
 	case CURLE_COULDNT_RESOLVE_HOST:
 		failure_set(f, FAIL_DNS, "imap-connect", "Could not resolve "
 		    "the IMAP server's name %s: %s. Check the host in "
-		    "--imap-url.", s->host, detail);
+		    "--imap.", s->host, detail);
 		break;
 	case CURLE_COULDNT_CONNECT:
 		failure_set(f, FAIL_CONNECT, "imap-connect", "Could not "
 		    "connect to the IMAP server %s: %s. Check that the server "
-		    "is running and that the host and port in --imap-url are "
+		    "is running and that the host and port in --imap are "
 		    "right.", s->hostport, detail);
 		break;
 	case CURLE_OPERATION_TIMEDOUT:
@@ -943,7 +943,7 @@ imap_fail(struct imap_session *s, CURLcode rc, const char *stage,
 			failure_set(f, FAIL_PERMANENT, "imap-select", "The "
 			    "IMAP server %s did not let user \"%s\" select the "
 			    "mailbox \"%s\"%s. Check the mailbox in "
-			    "--imap-url.", s->hostport, s->user, s->mailbox,
+			    "--imap.", s->hostport, s->user, s->mailbox,
 			    said);
 		else if (s->phase == PH_LOGIN)
 			failure_set(f, FAIL_AUTH, "imap-login", "The IMAP "
@@ -973,7 +973,7 @@ imap_fail(struct imap_session *s, CURLcode rc, const char *stage,
 	case CURLE_USE_SSL_FAILED:
 		failure_set(f, FAIL_TLS, where, "TLS with the IMAP server %s "
 		    "failed%s: %s. Check that %s holds the CA that signed the "
-		    "server's certificate and that the host in --imap-url is "
+		    "server's certificate and that the host in --imap is "
 		    "a name the certificate carries.", s->hostport,
 		    s->tls ? "" : " after STARTTLS", detail,
 		    s->have_ca_file ? "--imap-ca-file" :
@@ -1008,7 +1008,7 @@ imap_fail(struct imap_session *s, CURLcode rc, const char *stage,
 	case CURLE_UNSUPPORTED_PROTOCOL:
 	case CURLE_URL_MALFORMAT:
 		failure_set(f, FAIL_USAGE, where, "libcurl cannot use the IMAP "
-		    "URL for %s: %s. Check --imap-url.", s->hostport, detail);
+		    "URL for %s: %s. Check --imap.", s->hostport, detail);
 		break;
 	default:
 		failure_set(f, FAIL_PROTOCOL, where, "The IMAP session with %s "
@@ -1092,7 +1092,7 @@ imap_open(const struct imap_params *p, const struct deadline *dl,
 	}
 	if (imap_url_parse(p->url, &u, why, sizeof(why)) == -1) {
 		failure_set(f, FAIL_USAGE, "imap-connect", "The IMAP URL "
-		    "cannot be used: %s. Check --imap-url.", why);
+		    "cannot be used: %s. Check --imap.", why);
 		return NULL;
 	}
 	if ((s = calloc(1, sizeof(*s))) == NULL)
@@ -1133,7 +1133,7 @@ imap_open(const struct imap_params *p, const struct deadline *dl,
 	else {
 		failure_set(f, FAIL_USAGE, "imap-login", "No IMAP user was "
 		    "given for %s: give --imap-user or put the user in "
-		    "--imap-url (imap://user@host/INBOX).", s->hostport);
+		    "--imap (imap://user@host/INBOX).", s->hostport);
 		goto fail;
 	}
 	if (s->user == NULL)

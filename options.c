@@ -456,6 +456,19 @@ take_option(struct options *o, int c, const char *arg, char *why,
 	return -1;
 }
 
+/* Does the URL's authority ("imap://user@host/...") name a user? */
+static int
+url_has_user(const char *url)
+{
+	const char *auth = strstr(url, "://"), *at;
+
+	if (auth == NULL)
+		return 0;
+	auth += 3;
+	at = strchr(auth, '@');
+	return at != NULL && at > auth && at < auth + strcspn(auth, "/");
+}
+
 /* -4, -6, --bind and an IP literal --server must agree on the family. */
 static int
 check_family(struct options *o, char *why, size_t whysz)
@@ -527,6 +540,11 @@ check_combination(struct options *o, char *why, size_t whysz)
 		snprintf(why, whysz, "--imap URL is required: the return "
 		    "mailbox where the copy arrives, e.g. "
 		    "imaps://imap.example.org/INBOX");
+		return -1;
+	}
+	if (o->imap_user == NULL && !url_has_user(o->imap_url)) {
+		snprintf(why, whysz, "no IMAP user: give --imap-user NAME or "
+		    "put it in the URL (imap://user@host/INBOX)");
 		return -1;
 	}
 	if (o->port == 0)

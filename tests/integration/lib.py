@@ -142,8 +142,10 @@ class Context:
     def env(self):
         return self.lab.need()
 
-    def mailive(self, *args, password_env=None, timeout=120, env=None):
-        """Run the binary; password_env sets MAILIVE_IMAP_PASSWORD."""
+    def mailive(self, *args, password_env=None, timeout=120, env=None,
+                wrapper=()):
+        """Run the binary (under wrapper, e.g. valgrind, if given);
+        password_env sets MAILIVE_IMAP_PASSWORD."""
         e = {k: v for k, v in os.environ.items()
              if k != "MAILIVE_IMAP_PASSWORD"}
         if password_env is not None:
@@ -151,7 +153,8 @@ class Context:
         if env:
             e.update(env)
         start = time.monotonic()
-        proc = subprocess.run([MAILIVE] + list(args), capture_output=True,
+        proc = subprocess.run(list(wrapper) + [MAILIVE] + list(args),
+                              capture_output=True,
                               text=True, timeout=timeout, env=e)
         run = Run(list(args), proc, time.monotonic() - start)
         self.runs.append(run)

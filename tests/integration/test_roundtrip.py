@@ -140,3 +140,18 @@ def test_verbose_never_shows_the_password(ctx):
           "the password is not in any output", r)
     check("<<< 220" in r.stderr or "<<< 2" in r.stderr,
           "the SMTP dialogue is shown", r)
+
+
+def test_no_leaks_or_memory_errors_under_valgrind(ctx):
+    import shutil
+    from lib import Skip
+    if shutil.which("valgrind") is None:
+        raise Skip("valgrind is not installed")
+    for imap in (ctx.env["LAB_IMAPS_URL"], ctx.env["LAB_IMAP_URL"]):
+        r = ctx.mailive(*ctx.lab_args(imap=imap, extra=("--format", "json")),
+                        wrapper=("valgrind", "--leak-check=full",
+                                 "--errors-for-leak-kinds=definite,indirect",
+                                 "--error-exitcode=99", "-q"))
+        check(r.rc == 0, "a full round trip under valgrind: no errors, no "
+              "definite or indirect leaks", r)
+        check(r.json["roundtrip"]["returned"] is True, "returned", r)

@@ -23,7 +23,7 @@ def test_bad_options_exit_3_with_a_message(ctx):
 
 def test_missing_password_exits_3(ctx):
     r = ctx.mailive("--to", "x@y.test", "--mode", "direct", "--server",
-                    "127.0.0.1", "--imap", "imap://127.0.0.1/INBOX")
+                    "127.0.0.1", "--imap", "imap://u@127.0.0.1/INBOX")
     check(r.rc == 3 and "MAILIVE_IMAP_PASSWORD" in r.stderr,
           "says where the password comes from", r)
 
@@ -31,16 +31,24 @@ def test_missing_password_exits_3(ctx):
 def test_unreadable_password_file_exits_3(ctx):
     r = ctx.mailive("--to", "x@y.test", "--mode", "direct", "--server",
                     "127.0.0.1", "--imap", "imap://127.0.0.1/INBOX",
-                    "--imap-password-file", "/nonexistent/pw")
+                    "--imap-user", "u", "--imap-password-file",
+                    "/nonexistent/pw")
     check(r.rc == 3 and "/nonexistent/pw" in r.stderr, "names the file", r)
 
 
 def test_attachments_not_implemented_yet_exit_3(ctx):
     for kind in ("docx", "pdf"):
         r = ctx.mailive("--to", "x@y.test", "--mode", "direct", "--server",
-                        "127.0.0.1", "--imap", "imap://127.0.0.1/INBOX",
+                        "127.0.0.1", "--imap", "imap://u@127.0.0.1/INBOX",
                         "--attach", kind, password_env="x")
         check(r.rc == 3 and "not implemented" in r.stderr, kind, r)
+
+
+def test_missing_imap_user_exits_3(ctx):
+    r = ctx.mailive("--to", "x@y.test", "--mode", "direct", "--server",
+                    "127.0.0.1", "--imap", "imap://127.0.0.1/INBOX",
+                    password_env="x")
+    check(r.rc == 3 and "--imap-user" in r.stderr, "asks for the user", r)
 
 
 def test_help_and_version(ctx):

@@ -16,7 +16,7 @@ TEST(minimal_direct_run)
 {
 	char *argv[] = { "mailive", "--to", "probe@sut.test", "--mode",
 	    "direct", "--server", "127.0.0.21", "--imap",
-	    "imap://127.0.0.30/INBOX", NULL };
+	    "imap://u@127.0.0.30/INBOX", NULL };
 	struct options o;
 	char why[256];
 
@@ -35,7 +35,7 @@ TEST(minimal_direct_run)
 TEST(defaults_mode_failover)
 {
 	char *argv[] = { "mailive", "--to", "a@b.example", "--imap",
-	    "imaps://h.example/INBOX", NULL };
+	    "imaps://u@h.example/INBOX", NULL };
 	struct options o;
 	char why[256];
 
@@ -77,7 +77,7 @@ TEST(every_value_parsed)
 TEST(port_option_wins_over_server_port)
 {
 	char *argv[] = { "mailive", "--to", "a@b.example", "--imap",
-	    "imap://h/INBOX", "--mode", "direct", "--port", "587",
+	    "imap://u@h/INBOX", "--mode", "direct", "--port", "587",
 	    "--server", "mx.example:2525", NULL };
 	struct options o;
 	char why[256];
@@ -119,6 +119,8 @@ TEST(bad_input_is_refused_with_a_reason)
 		{ { "--to", "a@b.c", "--imap", "imap://h/I", "--bogus" }, "--bogus" },
 		{ { "--to", "a@b.c", "--imap", "imap://h/I", "stray" }, "stray" },
 		{ { "--to", "a@b.c", "--imap", "imap://h/I", "--timeout" }, "--timeout" },
+		{ { "--to", "a@b.c", "--imap", "imap://h/I" }, "--imap-user" },
+		{ { "--to", "a@b.c", "--imap", "imap://h/u@x" }, "--imap-user" },
 	};
 	size_t i;
 
@@ -183,7 +185,7 @@ TEST(server_forms)
 TEST(default_from_is_the_return_address)
 {
 	char *argv[] = { "mailive", "--to", "a@b.example", "--imap",
-	    "imap://h/INBOX", "--return-address", "ret@c.example", NULL };
+	    "imap://u@h/INBOX", "--return-address", "ret@c.example", NULL };
 	struct options o;
 	char why[256];
 
