@@ -231,3 +231,12 @@ def test_max_attempts_bounds_failover(ctx):
     check(len(j["attempts"]) == 1, "exactly one attempt", r)
     check(any("--max-attempts" in e["message"] for e in j["errors"]),
           "says why it stopped", r)
+
+
+def test_mx_target_behind_a_cname_is_tolerated(ctx):
+    r = ctx.mailive(*_mx_args(ctx, "probe@cname-mx.test"))
+    check(r.rc == 0, "OK", r)
+    j = r.json
+    check(j["dns"]["mx"][0]["host"] == "alias.cname-mx.test", "MX as seen", r)
+    check(j["smtp"]["address"] == "127.0.0.21", "reached through the CNAME",
+          r)
