@@ -323,6 +323,9 @@ json_roundtrip(const struct result *r)
 		cJSON_AddBoolToObject(o, "deleted", r->rt.deleted);
 	}
 	cJSON_AddNumberToObject(o, "polls", r->rt.polls);
+	/* The measurement's resolution: a copy is seen at the next poll. */
+	cJSON_AddNumberToObject(o, "poll_interval_ms",
+	    (double)r->opts->poll_interval_ms);
 	return o;
 }
 
