@@ -552,6 +552,47 @@ check_combination(struct options *o, char *why, size_t whysz)
 	return 0;
 }
 
+/*
+ * Why getopt_long refused an option: an unknown letter (optopt; glibc has
+ * not moved past a bundle like -x4 yet, so word may be the one before), a
+ * value given to an option that takes none, an ambiguous abbreviation, or
+ * an unknown name.
+ */
+static void
+explain_bad_option(const char *word, char *why, size_t whysz)
+{
+	const struct option *opt;
+	size_t len, matches = 0, used;
+
+	if (optopt > 0 && optopt < 256) {
+		snprintf(why, whysz, "unknown option -%c", optopt);
+		return;
+	}
+	if (optopt >= 256) {
+		snprintf(why, whysz, "%.*s takes no value",
+		    (int)strcspn(word, "="), word);
+		return;
+	}
+	if (strncmp(word, "--", 2) != 0) {
+		snprintf(why, whysz, "unknown option %s", word);
+		return;
+	}
+	len = strcspn(word + 2, "=");
+	for (opt = long_options; opt->name != NULL; opt++)
+		if (strncmp(opt->name, word + 2, len) == 0)
+			matches++;
+	if (matches < 2) {
+		snprintf(why, whysz, "unknown option %s", word);
+		return;
+	}
+	used = (size_t)snprintf(why, whysz, "%s is ambiguous: it could be",
+	    word);
+	for (opt = long_options; opt->name != NULL && used < whysz; opt++)
+		if (strncmp(opt->name, word + 2, len) == 0)
+			used += (size_t)snprintf(why + used, whysz - used,
+			    " --%s", opt->name);
+}
+
 enum options_result
 options_parse(int argc, char **argv, struct options *o, char *why,
     size_t whysz)
@@ -568,11 +609,13 @@ options_parse(int argc, char **argv, struct options *o, char *why,
 			return OPTIONS_HELP;
 		if (c == OPT_VERSION)
 			return OPTIONS_VERSION;
-		if (c == '?' || c == ':') {
-			const char *name = argv[optind - 1];
-
-			snprintf(why, whysz, c == ':' ? "%s needs a value" :
-			    "unknown option %s", name);
+		if (c == ':') {
+			snprintf(why, whysz, "%s needs a value",
+			    argv[optind - 1]);
+			return OPTIONS_ERROR;
+		}
+		if (c == '?') {
+			explain_bad_option(argv[optind - 1], why, whysz);
 			return OPTIONS_ERROR;
 		}
 		if (take_option(o, c, optarg, why, whysz) == -1)

@@ -11,7 +11,7 @@ all=$(mktemp)
 one=$(mktemp)
 trap 'rm -f "$all" "$one"' EXIT
 
-for t in tests/unit/test_*; do
+for t in tests/unit/test_* tests/fuzz/replay_*; do
 	case "$t" in *.c) continue ;; esac
 	[ -x "$t" ] || continue
 	"$t" >"$one" 2>&1

@@ -120,6 +120,10 @@ TEST(bad_input_is_refused_with_a_reason)
 		{ { "--to", "a@b.c", "--imap", "imap://h/I", "stray" }, "stray" },
 		{ { "--to", "a@b.c", "--imap", "imap://h/I", "--timeout" }, "--timeout" },
 		{ { "--to", "a@b.c", "--imap", "imap://h/I" }, "--imap-user" },
+		{ { "-x4" }, "-x" },
+		{ { "--to", "a@b.c", "-vx" }, "-x" },
+		{ { "--tls-", "on" }, "ambiguous" },
+		{ { "--keep=yes" }, "takes no value" },
 		{ { "--to", "a@b.c", "--imap", "imap://h/u@x" }, "--imap-user" },
 	};
 	size_t i;
