@@ -100,7 +100,6 @@ open_mailbox(const struct options *o, const char *password,
 	failure_clear(&f);
 	if ((imap = imap_open(&p, dl, &f)) == NULL)
 		result_add_error(r, &f);
-	r->imap_opened = imap != NULL;
 	return imap;
 }
 
@@ -209,7 +208,6 @@ attempt_one(const struct smtp_params *p, const char *host,
 	copy_string(a->stage, sizeof(a->stage),
 	    smtp_phase_name(r->smtp.reached));
 	a->elapsed_ms = (r->smtp.total_us + 500) / 1000;
-	r->have_session = 1;
 	r->smtp_attempt = a;
 	return rc;
 }

@@ -168,6 +168,7 @@ json_dns(const struct result *r)
 		}
 	}
 	cJSON_AddStringToObject(o, "choice", p->note);
+	cJSON_AddBoolToObject(o, "random_pick", p->rotation_random);
 	return o;
 }
 
@@ -259,7 +260,7 @@ json_smtp(const struct result *r)
 	char line[SMTP_REPLY_TEXT_MAX + 8], qid[128];
 	int i;
 
-	if (!r->have_session)
+	if (r->smtp_attempt == NULL)
 		return cJSON_CreateNull();
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "host", r->smtp_attempt->host);
@@ -494,7 +495,7 @@ report_text(FILE *out, const struct result *r)
 	    options_mode_name(o->mode), options_tls_name(o->tls_mode));
 	fprintf(out, "  %-11s %s\n", "token", r->token);
 	text_dns(out, r);
-	if (r->have_session) {
+	if (r->smtp_attempt != NULL) {
 		const struct attempt *a = r->smtp_attempt;
 
 		fprintf(out, "  %-11s ", "server");

@@ -64,11 +64,9 @@ struct result {
 	struct attempt		 attempts[RESULT_MAX_ATTEMPTS];
 	size_t			 nattempts;	/* SMTP sessions and skipped hosts */
 	int			 smtp_sessions;	/* SMTP sessions begun */
-	int			 have_session;	/* smtp below is filled */
 	struct smtp_outcome	 smtp;		/* the delivering (or last) one */
-	struct attempt		*smtp_attempt;
+	struct attempt		*smtp_attempt;	/* its attempt; NULL: none */
 
-	int			 imap_opened;
 	struct roundtrip	 rt;
 
 	struct failure		 errors[RESULT_MAX_ERRORS];

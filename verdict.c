@@ -85,7 +85,7 @@ check_certificate(struct result *r)
 	const struct tls_facts *t = &r->smtp.tls;
 	const char *host = r->smtp_attempt ? r->smtp_attempt->host : "?";
 
-	if (!r->have_session || !r->smtp.tls_used || !t->have_cert)
+	if (r->smtp_attempt == NULL || !r->smtp.tls_used || !t->have_cert)
 		return;
 	if (o->cert_crit_days >= 0 && t->days_left <= o->cert_crit_days)
 		raise_to(r, STATUS_CRITICAL, "tls-certificate", "the "

@@ -151,7 +151,8 @@ def test_primary_mode_without_state_still_works(ctx):
     r = ctx.mailive(*args)
     check(r.rc == 0, "OK without rotation state", r)
     check("random" in r.stderr, "-v says the pick was random", r)
-    check("random" in r.json["dns"]["choice"], "and so does the JSON", r)
+    check("random" in r.json["dns"]["choice"] and
+          r.json["dns"]["random_pick"] is True, "and so does the JSON", r)
 
 
 def test_direct_mode_never_uses_mx(ctx):
