@@ -44,6 +44,13 @@
 #define IMAP_TRACE_LINE_MAX	512	/* longer trace lines are cut */
 #define IMAP_SHOW_MAX		160	/* server text quoted in a message */
 #define TOKEN_HEADER		"X-Mailive-Token"
+/*
+ * The forwarded copy carries the token header; an auto-responder's answer
+ * carries the token in its Subject ("Auto: ...") or, per RFC 3834, our
+ * Message-ID in In-Reply-To / References.  message_match() tells them apart.
+ */
+#define SEARCH_FORMAT	"UID SEARCH OR OR OR HEADER %s \"%s\" SUBJECT \"%s\" " \
+			"HEADER In-Reply-To \"%s\" HEADER References \"%s\""
 
 /* How far the current perform got, as seen by the trace callback. */
 enum imap_phase {
@@ -113,7 +120,7 @@ static int	 parse_uid_list(const char *, const char *, unsigned long *,
 static int	 has_capability(const char *, size_t, const char *);
 static int	 header_value_is(const char *, const char *, const char *,
 		    size_t);
-static int	 message_has_token(const char *, size_t, const char *);
+static int	 message_match(const char *, size_t, const char *);
 static void	 show_copy(char *, size_t, const char *, size_t);
 static void	 trace_print(const char *, const char *, size_t, int);
 static size_t	 word_len(const char *, const char *);
@@ -534,32 +541,88 @@ header_value_is(const char *q, const char *end, const char *token,
 }
 
 /*
- * SEARCH HEADER is a substring match, so a hit is confirmed on the fetched
- * copy: some X-Mailive-Token field in its header must be exactly the token.
+ * The next header field of the top-level header at *p: its name and its
+ * value up to the end of its last folded line.  0 at the empty line that
+ * ends the header (or at the end of the data).
  */
 static int
-message_has_token(const char *msg, size_t len, const char *token)
+next_field(const char **p, const char *end, const char **name,
+    size_t *namelen, const char **val, const char **vend)
 {
-	const char *p = msg, *end = msg + len;
-	size_t namelen = strlen(TOKEN_HEADER), toklen = strlen(token);
+	const char *q = *p, *colon;
+
+	if (q >= end || *q == '\r' || *q == '\n')
+		return 0;
+	colon = memchr(q, ':', (size_t)(end - q));
+	*name = q;
+	*namelen = colon != NULL ? (size_t)(colon - q) : 0;
+	*val = colon != NULL ? colon + 1 : q;
+	for (;;) {			/* to the end of the folded field */
+		const char *eol = memchr(q, '\n', (size_t)(end - q));
+
+		if (eol == NULL) {
+			q = end;
+			break;
+		}
+		q = eol + 1;
+		if (q >= end || (*q != ' ' && *q != '\t'))
+			break;
+	}
+	*vend = q;
+	*p = q;
+	return 1;
+}
+
+static int
+field_is(const char *name, size_t namelen, const char *want)
+{
+	return namelen == strlen(want) && strncasecmp(name, want,
+	    namelen) == 0;
+}
+
+/* Does [q, end) contain token? */
+static int
+contains(const char *q, const char *end, const char *token, size_t toklen)
+{
+	for (; (size_t)(end - q) >= toklen; q++)
+		if (memcmp(q, token, toklen) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Is the fetched message ours?  SEARCH matches substrings anywhere in a
+ * field, so the hit is confirmed on the top-level header:
+ *   IMAP_MATCH_COPY   an X-Mailive-Token field that is exactly the token:
+ *                     the forwarded copy;
+ *   IMAP_MATCH_REPLY  the token in Subject, In-Reply-To or References: an
+ *                     auto-responder's answer ("Auto: ...", "Re: ...");
+ *   0                 neither, or a delivery status report: a bounce quotes
+ *                     the probe's header but is no round trip.
+ */
+static int
+message_match(const char *msg, size_t len, const char *token)
+{
+	const char *p = msg, *end = msg + len, *name, *val, *vend;
+	size_t namelen, toklen = strlen(token);
+	int match = 0;
 
 	if (msg == NULL)
 		return 0;
-	while (p < end) {
-		const char *eol = memchr(p, '\n', (size_t)(end - p));
-		const char *lend = eol != NULL ? eol : end;
-
-		if (lend > p && lend[-1] == '\r')
-			lend--;
-		if (lend == p)
-			break;		/* the empty line ends the header */
-		if ((size_t)(lend - p) > namelen && p[namelen] == ':' &&
-		    strncasecmp(p, TOKEN_HEADER, namelen) == 0 &&
-		    header_value_is(p + namelen + 1, end, token, toklen))
-			return 1;
-		p = eol != NULL ? eol + 1 : end;
+	while (next_field(&p, end, &name, &namelen, &val, &vend)) {
+		if (field_is(name, namelen, TOKEN_HEADER) &&
+		    header_value_is(val, vend, token, toklen))
+			match = IMAP_MATCH_COPY;
+		else if ((field_is(name, namelen, "Subject") ||
+		    field_is(name, namelen, "In-Reply-To") ||
+		    field_is(name, namelen, "References")) &&
+		    contains(val, vend, token, toklen) && match == 0)
+			match = IMAP_MATCH_REPLY;
+		else if (field_is(name, namelen, "Content-Type") &&
+		    contains(val, vend, "multipart/report", 16))
+			return 0;
 	}
-	return 0;
+	return match;
 }
 
 /*
@@ -1207,6 +1270,7 @@ imap_fetch_check(struct imap_session *s, unsigned long uid,
 {
 	char what[64];
 	CURLcode rc;
+	int match;
 
 	snprintf(s->fetch_url, s->fetch_url_sz, "%s/;UID=%lu", s->url, uid);
 	snprintf(what, sizeof(what), "the fetch of message UID %lu", uid);
@@ -1214,8 +1278,9 @@ imap_fetch_check(struct imap_session *s, unsigned long uid,
 	    "imap-fetch", what, &rc, f) == -1)
 		/* expunged between the search and the fetch */
 		return rc == CURLE_REMOTE_FILE_NOT_FOUND ? 0 : -1;
-	if (!message_has_token(s->resp.data, s->resp.len, token))
+	if ((match = message_match(s->resp.data, s->resp.len, token)) == 0)
 		return 0;
+	found->match = match;
 	found->message = s->resp.data;
 	found->message_len = s->resp.len;
 	s->resp.data = NULL;
@@ -1244,8 +1309,8 @@ int
 imap_wait_for_token(struct imap_session *s, const char *token,
     const struct deadline *dl, struct imap_found *found, struct failure *f)
 {
-	char cmd[sizeof("UID SEARCH HEADER " TOKEN_HEADER " \"\"") +
-	    IMAP_TOKEN_MAX];
+	char cmd[sizeof(SEARCH_FORMAT) + sizeof(TOKEN_HEADER) +
+	    4 * IMAP_TOKEN_MAX];
 	unsigned long uids[IMAP_UIDS_MAX], rejected[IMAP_REJECTED_MAX];
 	size_t nrejected = 0;
 	int64_t start_ms;
@@ -1265,8 +1330,8 @@ imap_wait_for_token(struct imap_session *s, const char *token,
 		    IMAP_TOKEN_MAX);
 		return -1;
 	}
-	snprintf(cmd, sizeof(cmd), "UID SEARCH HEADER %s \"%s\"",
-	    TOKEN_HEADER, token);
+	snprintf(cmd, sizeof(cmd), SEARCH_FORMAT, TOKEN_HEADER, token, token,
+	    token, token);
 
 	start_ms = mono_now_ms();
 	for (;;) {

@@ -30,8 +30,12 @@ struct imap_params {
 	int		 verbose;	/* IMAP dialogue on stderr, login hidden */
 };
 
+#define IMAP_MATCH_COPY		1	/* the forwarded copy */
+#define IMAP_MATCH_REPLY	2	/* an auto-responder's answer */
+
 struct imap_found {
 	int		 found;		/* 1 when the copy was seen */
+	int		 match;		/* IMAP_MATCH_COPY or IMAP_MATCH_REPLY */
 	unsigned long	 uid;		/* its UID in the mailbox */
 	int64_t		 detected_mono_ms; /* when the search first saw it */
 	int64_t		 detected_wall_ms;
@@ -48,9 +52,11 @@ struct imap_session *imap_open(const struct imap_params *,
 	    const struct deadline *, struct failure *);
 
 /*
- * Search for a message whose X-Mailive-Token header carries token, every
- * poll_interval_ms, until found or the deadline; then fetch it and confirm
- * the token is in it.  Not found in time is FAIL_NOT_RETURNED (stage
+ * Search for the forwarded copy (its X-Mailive-Token header) or an
+ * auto-responder's answer (the token in Subject, In-Reply-To or
+ * References) every poll_interval_ms, until found or the deadline; fetch a
+ * hit and confirm it on its top-level header (found->match says which).
+ * Delivery status reports (bounces) are not counted.  Not found in time is FAIL_NOT_RETURNED (stage
  * "imap-wait").
  */
 int	 imap_wait_for_token(struct imap_session *, const char *token,

@@ -325,6 +325,7 @@ wait_for_copy(const struct options *o, struct imap_session *imap,
 		return;
 	}
 	r->rt.returned = 1;
+	r->rt.as_reply = found.match == IMAP_MATCH_REPLY;
 	r->rt.polls = found.polls;
 	r->rt.uid = found.uid;
 	r->rt.returned_size = found.message_len;

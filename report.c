@@ -317,6 +317,8 @@ json_roundtrip(const struct result *r)
 		cJSON_AddStringToObject(o, "accepted_at", when);
 	}
 	if (r->rt.returned) {
+		cJSON_AddStringToObject(o, "returned_as",
+		    r->rt.as_reply ? "reply" : "copy");
 		iso_time(r->rt.detected_wall_ms, when, sizeof(when));
 		cJSON_AddStringToObject(o, "detected_at", when);
 		cJSON_AddNumberToObject(o, "uid", (double)r->rt.uid);
@@ -513,9 +515,10 @@ report_text(FILE *out, const struct result *r)
 	}
 	if (r->rt.returned) {
 		iso_time(r->rt.detected_wall_ms, when, sizeof(when));
-		fprintf(out, "  %-11s %.3f s (seen %s after %d poll%s; copy "
+		fprintf(out, "  %-11s %.3f s (%s seen %s after %d poll%s; "
 		    "%s)\n", "round trip", (double)r->rt.rtt_ms / 1000.0,
-		    when, r->rt.polls, r->rt.polls == 1 ? "" : "s",
+		    r->rt.as_reply ? "auto-reply" : "copy", when, r->rt.polls,
+		    r->rt.polls == 1 ? "" : "s",
 		    r->rt.deleted ? "deleted" : "kept");
 	} else if (s->delivered)
 		fprintf(out, "  %-11s no copy came back (%d poll%s)\n",

@@ -41,6 +41,7 @@ struct attempt {
 
 struct roundtrip {
 	int		returned;	/* the copy was found in the mailbox */
+	int		as_reply;	/* an auto-responder's answer, not a copy */
 	int64_t		rtt_ms;		/* accepted by the server -> seen */
 	int64_t		accepted_wall_ms;
 	int64_t		detected_wall_ms;

@@ -37,6 +37,7 @@ def test_json_round_trip_holds_what_an_admin_needs(ctx):
     check(rt["returned"] is True, "roundtrip.returned", r)
     check(0 < rt["seconds"] < 30, "roundtrip.seconds plausible", r)
     check(rt["deleted"] is True, "copy deleted", r)
+    check(rt["returned_as"] == "copy", "the forwarded copy", r)
     check(j["errors"] == [], "no errors", r)
     check(len(j["attempts"]) == 1 and
           j["attempts"][0]["result"] == "delivered", "one attempt", r)
@@ -62,7 +63,7 @@ def test_text_output_summarises_the_run(ctx):
     check(out.startswith("mailive OK: round trip "), "status line", r)
     for needle in ("server", ctx.env["LAB_SMTP_TLS"], "smtp ", "connect ",
                    "reply       250 ", "queued as", "round trip",
-                   "copy deleted", "TLSv1."):
+                   "(copy seen", "deleted)", "TLSv1."):
         check(needle in out, "text output mentions %r" % needle, r)
 
 
