@@ -72,3 +72,21 @@ def test_rcpt_550_is_critical_with_the_reply(ctx):
     e = r.json["errors"][0]
     check(e["stage"] == "rcpt" and e["code"] == 550, "550 at RCPT", r)
     check("reject550@sut.test" in e["message"], "names the recipient", r)
+
+
+def test_a_bounce_is_not_taken_for_the_return(ctx):
+    args = ctx.lab_args(extra=("--format", "json", "--timeout", "4"))
+    args[args.index(ctx.env["LAB_TO"])] = "bouncer@sut.test"
+    r = ctx.mailive(*args)
+    try:
+        check(r.rc == 2, "CRITICAL: accepted, then bounced", r)
+        j = r.json
+        check(j["smtp"]["delivered"] is True, "the server accepted it", r)
+        check(j["roundtrip"]["returned"] is False, "the bounce is no return",
+              r)
+        check(len(ctx.maildir_files_with(j["token"])) == 1,
+              "the bounce, quoting the probe, is in the mailbox", r)
+    finally:
+        import os
+        for f in ctx.maildir_files_with(r.json["token"]):
+            os.unlink(f)

@@ -156,3 +156,14 @@ def test_no_leaks_or_memory_errors_under_valgrind(ctx):
         check(r.rc == 0, "a full round trip under valgrind: no errors, no "
               "definite or indirect leaks", r)
         check(r.json["roundtrip"]["returned"] is True, "returned", r)
+
+
+def test_an_auto_responders_answer_counts_as_the_return(ctx):
+    args = ctx.lab_args(extra=("--format", "json"))
+    args[args.index(ctx.env["LAB_TO"])] = "responder@sut.test"
+    r = ctx.mailive(*args)
+    check(r.rc == 0, "OK: the lab's vacation responder answered", r)
+    rt = r.json["roundtrip"]
+    check(rt["returned"] is True and rt["returned_as"] == "reply",
+          "counted as an auto-reply, not a copy", r)
+    check(ctx.maildir_files_with(r.json["token"]) == [], "reply deleted", r)

@@ -281,7 +281,7 @@ healthy() {
 sources_sum() {
 	local f
 	for f in "$LAB_SRC"/*; do
-		case $f in *.py | *.md | *~) continue ;; esac
+		case $f in */smoke.py | *.md | *~) continue ;; esac
 		[ -f "$f" ] && cat "$f"
 	done | cksum
 }
@@ -497,7 +497,14 @@ write_configs() {
 	cat >"$DIR/postfix/virtual" <<-EOF || return 1
 		reject550@sut.test	return@return.test
 		defer451@sut.test	return@return.test
+		responder@sut.test	responder@autoreply.lab
+		bouncer@sut.test	bouncer@bounce.lab
 	EOF
+	# responder@sut.test answers like a vacation responder (autoreply.py);
+	# bouncer@sut.test is accepted, then bounced to the sender.
+	printf 'autoreply.lab\tautoreply:\nbounce.lab\terror:5.1.1 bounced by lab\n' \
+		>"$DIR/postfix/transport" &&
+	install -m 755 "$LAB_SRC/autoreply.py" "$DIR/autoreply.py" || return 1
 	# probe@DOMAIN forwards to the return mailbox for every test domain.
 	: >"$DIR/postfix/alias_domains" || return 1
 	local d
