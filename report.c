@@ -72,16 +72,11 @@ report_queue_id(const char *reply, char *out, size_t outsz)
 	}
 }
 
-/* "250 2.0.0 Ok: queued as X" from code and (multi-line) text. */
+/* "250 2.0.0 Ok: queued as X" from code and (sanitized, one-line) text. */
 static void
 reply_line(int code, const char *text, char *out, size_t outsz)
 {
-	size_t i;
-
 	snprintf(out, outsz, "%d%s%s", code, text[0] ? " " : "", text);
-	for (i = 0; out[i] != '\0'; i++)
-		if (out[i] == '\n')
-			out[i] = ' ';
 }
 
 /* ---- JSON -------------------------------------------------------------- */

@@ -291,13 +291,9 @@ fail_reply(struct session *s, enum smtp_phase ph, const char *what,
 	char where[FAIL_HOST_MAX + FAIL_ADDR_MAX + 16];
 	char oneline[SMTP_REPLY_TEXT_MAX];
 	enum fail_class class;
-	size_t i;
 
 	describe_target(s, where, sizeof(where));
 	sanitize_copy(oneline, sizeof(oneline), r->text);
-	for (i = 0; r->text[i] != '\0' && i < sizeof(oneline); i++)
-		if (r->text[i] == '\n')
-			oneline[i] = ' ';
 	if (r->code >= 500)
 		class = FAIL_PERMANENT;
 	else if (r->code >= 400)

@@ -30,7 +30,11 @@ sanitize_copy(char *dst, size_t dstsz, const char *src)
 	for (i = 0; src[i] != '\0' && i + 1 < dstsz; i++) {
 		unsigned char c = (unsigned char)src[i];
 
-		dst[i] = (c >= 0x20 && c < 0x7f) || c == '\t' ? (char)c : '?';
+		if (c == '\n')		/* lines of a multi-line reply */
+			dst[i] = ' ';
+		else
+			dst[i] = (c >= 0x20 && c < 0x7f) || c == '\t' ?
+			    (char)c : '?';
 	}
 	dst[i] = '\0';
 }

@@ -8,9 +8,10 @@
 void	 copy_string(char *dst, size_t dstsz, const char *src);
 
 /*
- * Copy untrusted peer text for display: control characters and bytes
- * outside printable ASCII become '?', so a server cannot move a terminal's
- * cursor or forge output lines.
+ * Copy untrusted peer text for display on one line: a newline (between
+ * the lines of a multi-line reply) becomes a space; other control
+ * characters and bytes outside printable ASCII become '?', so a server
+ * cannot move a terminal's cursor or forge output lines.
  */
 void	 sanitize_copy(char *dst, size_t dstsz, const char *src);
 
